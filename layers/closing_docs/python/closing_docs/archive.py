@@ -1,0 +1,171 @@
+"""Streaming a downloaded report into S3: verified on the way, never half-written.
+
+The body flows from the HTTP response through :class:`VerifyingReader` into s3transfer's multipart
+upload, so memory stays bounded whatever the archive's size and download overlaps upload. The reader
+hashes every byte (SHA-256), checks the ZIP signature at the start and, when the stream ends, that the
+length matches Content-Length and that the ZIP's central directory (kept from the last bytes) lists
+documents. Any failure raises from ``read()`` *before* s3transfer completes the upload, so s3transfer
+aborts it: the final key only ever receives a complete, verified ZIP. The manifest is written after
+the ZIP and is the marker that a campaign-month is archived.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from boto3.s3.transfer import TransferConfig
+
+from .errors import DownloadFailed, InvalidArchive
+from .models import Document, Job, Manifest
+
+MiB = 1024 * 1024
+CHUNK_SIZE = 1 * MiB
+TAIL_BYTES = 1 * MiB  # enough for the central directory of ~10 000 documents
+ZIP_SIGNATURE = b"PK\x03\x04"
+TRANSFER_CONFIG = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB, max_concurrency=4)
+TRANSFER_CONFIG.max_in_memory_upload_chunks = 6  # s3transfer's knob (not in boto3's constructor): <= 48 MiB buffered
+
+
+@dataclass(frozen=True)
+class ArchiveKeys:
+    zip: str
+    manifest: str
+
+
+def archive_keys(prefix: str, job: Job) -> ArchiveKeys:
+    """Deterministic keys of a campaign-month: ``<prefix>/<YYYY-MM>/<business>/<campaignId>/...``."""
+    types = "-".join(t.value for t in job.contract_types) if job.contract_types else "ALL"
+    stem = f"{prefix}/{job.month}/{job.business}/{job.campaign_id}/closing-documents_{job.campaign_id}_{job.month}_{types}"
+    return ArchiveKeys(zip=f"{stem}.zip", manifest=f"{stem}.manifest.json")
+
+
+class _TailFile(io.RawIOBase):
+    """A seekable view of a stream of ``size`` bytes of which only the last ``len(tail)`` are known."""
+
+    def __init__(self, tail: bytes, size: int) -> None:
+        self._tail, self._start, self._size, self._pos = tail, size - len(tail), size, 0
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._pos < self._start:
+            raise InvalidArchive(f"the ZIP's central directory is larger than {TAIL_BYTES} bytes")
+        end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
+        data = self._tail[self._pos - self._start : end - self._start]
+        self._pos += len(data)
+        return data
+
+
+def list_documents(tail: bytes, size: int) -> list[Document]:
+    """The files listed in a ZIP's central directory, read from the ZIP's last bytes."""
+    try:
+        with zipfile.ZipFile(_TailFile(tail, size)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise InvalidArchive(f"the download is not a readable ZIP ({exc})") from None
+    documents = [Document(name=i.filename, size_bytes=i.file_size) for i in infos if not i.is_dir()]
+    if not documents:
+        raise InvalidArchive("the ZIP holds no documents")
+    return documents
+
+
+@dataclass
+class VerifyingReader:
+    """A non-seekable file object over download chunks that hashes and verifies as it is read."""
+
+    chunks: Iterator[bytes]
+    expected_length: int | None
+    sha256: Any = field(default_factory=hashlib.sha256)
+    size: int = 0
+    documents: list[Document] | None = None
+    _buffer: bytearray = field(default_factory=bytearray)
+    _tail: bytearray = field(default_factory=bytearray)
+    _eof: bool = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def _pull(self) -> bool:
+        try:
+            chunk = next(self.chunks)
+        except StopIteration:
+            self._finish()
+            return False
+        head = (bytes(self._tail) + chunk)[: len(ZIP_SIGNATURE)] if self.size < len(ZIP_SIGNATURE) else b""
+        if head and not ZIP_SIGNATURE.startswith(head):  # fail fast on an HTML error page
+            raise InvalidArchive("the download is not a ZIP archive (it does not start with a ZIP signature)")
+        self.sha256.update(chunk)
+        self.size += len(chunk)
+        self._buffer += chunk
+        self._tail += chunk
+        if len(self._tail) > TAIL_BYTES:
+            del self._tail[: len(self._tail) - TAIL_BYTES]
+        return True
+
+    def _finish(self) -> None:
+        self._eof = True
+        if self.size == 0:
+            raise InvalidArchive("the download is empty")
+        if self.expected_length is not None and self.size != self.expected_length:
+            raise DownloadFailed(f"the download broke off: got {self.size} of {self.expected_length} bytes")
+        self.documents = list_documents(bytes(self._tail), self.size)
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._eof and (size < 0 or len(self._buffer) < size) and self._pull():
+            pass
+        take = len(self._buffer) if size < 0 else min(size, len(self._buffer))
+        data = bytes(self._buffer[:take])
+        del self._buffer[:take]
+        return data
+
+
+@dataclass(frozen=True)
+class StoredZip:
+    key: str
+    sha256: str
+    size_bytes: int
+    documents: list[Document]
+
+
+class ArchiveStore:
+    """The S3 archive bucket."""
+
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self.s3, self.bucket = s3, bucket
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def store_zip(self, key: str, chunks: Iterator[bytes], expected_length: int | None) -> StoredZip:
+        """Stream chunks to ``key``; nothing is left at the key (or as an open upload) on any error."""
+        reader = VerifyingReader(chunks, expected_length)
+        self.s3.upload_fileobj(
+            reader, self.bucket, key, ExtraArgs={"ContentType": "application/zip"}, Config=TRANSFER_CONFIG
+        )
+        assert reader.documents is not None  # set at end of stream, before the upload completes
+        return StoredZip(key, reader.sha256.hexdigest(), reader.size, reader.documents)
+
+    def write_manifest(self, key: str, manifest: Manifest) -> None:
+        body = json.dumps(manifest.wire(), ensure_ascii=False, indent=2).encode()
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")

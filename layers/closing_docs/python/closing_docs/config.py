@@ -1,0 +1,60 @@
+"""Deployment settings, read once from the Lambda environment (set by template.yaml)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigurationError
+from .models import ContractType
+
+
+def _split(value: object) -> object:
+    """``"1, 2"`` -> ``["1", "2"]``; ``""`` -> ``[]`` (CloudFormation passes lists as comma strings)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseModel):
+    """What the functions need to know about their deployment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    api_url: str = Field("https://api.partner.market.yandex.ru", alias="MARKET_API_URL")
+    api_key_secret: str = Field(alias="MARKET_API_KEY_SECRET")
+    bucket: str = Field(alias="ARCHIVE_BUCKET")
+    prefix: str = Field("closing-documents", alias="ARCHIVE_PREFIX")
+    business: str = Field("default", alias="BUSINESS_NAME", pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    default_campaign_ids: tuple[int, ...] = Field((), alias="DEFAULT_CAMPAIGN_IDS")
+    default_contract_types: tuple[ContractType, ...] = Field((), alias="DEFAULT_CONTRACT_TYPES")
+    max_status_checks: int = Field(40, alias="MAX_STATUS_CHECKS", ge=1, le=500)
+    secret_max_age_seconds: int = Field(300, alias="SECRET_MAX_AGE_SECONDS", ge=0)
+
+    _split_lists = field_validator("default_campaign_ids", "default_contract_types", mode="before")(
+        lambda value: _split(value)
+    )
+
+    @field_validator("api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("prefix")
+    @classmethod
+    def _strip_prefix(cls, value: str) -> str:
+        return value.strip("/")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from ``os.environ``; a missing or bad variable raises ConfigurationError naming it."""
+    try:
+        return Settings.model_validate(dict(os.environ))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+        )
+        raise ConfigurationError(f"invalid function environment: {problems}") from None

@@ -1,0 +1,79 @@
+"""Exceptions of the pipeline.
+
+Each class name is an ASL error name: a Lambda that raises ``MarketServerError`` fails its Task with
+``Error == "MarketServerError"``, and the state machine's ``Retry``/``Catch`` blocks match on that name.
+Renaming a class is therefore a breaking change to ``statemachine/closing_documents.asl.json``.
+Messages are shown to users in FAILED notices: say what happened and what to do, never include the
+API key or a signed download link.
+"""
+
+from __future__ import annotations
+
+
+class ClosingDocsError(Exception):
+    """Base class: an expected, explained failure."""
+
+
+class InvalidInput(ClosingDocsError):
+    """The start input is invalid; the message names the field and what is allowed."""
+
+
+class ConfigurationError(ClosingDocsError):
+    """The deployment is misconfigured (missing environment variable, empty secret...)."""
+
+
+class MarketApiError(ClosingDocsError):
+    """An error answer from the Market Partner API (HTTP status in ``status``)."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class MarketBadRequest(MarketApiError):
+    """400: the request was rejected; not retried."""
+
+
+class MarketUnauthorized(MarketApiError):
+    """401: the Api-Key is missing, invalid or revoked; not retried."""
+
+
+class MarketForbidden(MarketApiError):
+    """403: the token lacks a scope or access to the campaign; not retried."""
+
+
+class ReportNotFound(MarketApiError):
+    """404 on reports/info: the report id is unknown or expired."""
+
+
+class MarketRateLimited(MarketApiError):
+    """420: a Market limit was hit; retried with backoff."""
+
+    def __init__(self, message: str, *, retry_after_seconds: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after_seconds = retry_after_seconds
+
+
+class MarketServerError(MarketApiError):
+    """5xx from the Market API; retried with backoff."""
+
+
+class MarketUnavailable(MarketApiError):
+    """Timeout, refused or reset connection to the Market API; retried with backoff."""
+
+
+class MarketProtocolError(MarketApiError):
+    """A 2xx answer whose body does not match the API's documented shape."""
+
+
+class ReportFailed(ClosingDocsError):
+    """Yandex reports the generation as FAILED."""
+
+
+class DownloadFailed(ClosingDocsError):
+    """The archive download broke off (truncated body, reset, expired or denied link); retried."""
+
+
+class InvalidArchive(ClosingDocsError):
+    """The downloaded body is not a complete, readable ZIP; never archived."""

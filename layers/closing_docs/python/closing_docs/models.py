@@ -1,0 +1,173 @@
+"""Pydantic models: the Market API bodies and every state's input and output.
+
+State payloads use camelCase on the wire (they are visible in the Step Functions console and in
+notices); Python code uses snake_case attributes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AliasGenerator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class ContractType(StrEnum):
+    """Yandex's ClosureDocumentsContractType."""
+
+    INCOME = "INCOME"  # placement agreement
+    OUTCOME = "OUTCOME"  # promotion agreement
+    MARKETING = "MARKETING"  # marketing agreement
+
+
+class Wire(BaseModel):
+    """Base for camelCase JSON payloads."""
+
+    model_config = ConfigDict(
+        alias_generator=AliasGenerator(alias=to_camel),
+        populate_by_name=True,
+        extra="ignore",
+    )
+
+    def wire(self) -> dict[str, object]:
+        """The JSON-able dict a handler returns."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# --- Market API bodies -----------------------------------------------------------------------------
+
+
+class GeneratedReport(Wire):
+    """``result`` of POST /v2/reports/closure-documents/generate."""
+
+    report_id: str = Field(min_length=1, max_length=255)
+    estimated_generation_time: int | None = None  # milliseconds; may be negative or absurd
+
+
+class ReportInfo(Wire):
+    """``result`` of GET /v2/reports/info/{reportId} (ReportInfoDTO)."""
+
+    status: Literal["PENDING", "PROCESSING", "FAILED", "DONE"]
+    sub_status: Literal["NO_DATA", "TOO_LARGE", "RESOURCE_NOT_FOUND"] | str | None = None
+    generation_requested_at: datetime
+    generation_finished_at: datetime | None = None
+    file: str | None = None
+    estimated_generation_time: int | None = None
+
+
+# --- State payloads --------------------------------------------------------------------------------
+
+
+class Job(Wire):
+    """One campaign-month to archive: an item of the Map state."""
+
+    business: str
+    campaign_id: int = Field(ge=1)
+    month: str
+    contract_types: list[ContractType] | None = None  # None: all of the campaign's contracts
+    force: bool = False
+
+
+class ResolveEvent(Wire):
+    """Input of the Resolve step: the start input exactly as given, and the execution's context."""
+
+    input: Any = None
+    start_time: datetime
+    execution_id: str = ""
+
+
+class RunPlan(Wire):
+    """Output of the Resolve step: what this execution archives."""
+
+    month: str
+    scheduled: bool
+    max_status_checks: int
+    jobs: list[Job]
+
+
+class ReportRef(Wire):
+    """A report requested from Yandex (``$.report`` in the state machine)."""
+
+    report_id: str
+    wait_seconds: int
+    requested_at: datetime | None = None
+
+
+class JobStep(Wire):
+    """The common input of the per-campaign Lambda steps."""
+
+    job: Job
+    execution_id: str = ""
+
+
+class ReportStep(JobStep):
+    report: ReportRef
+
+
+class CheckStep(ReportStep):
+    attempt: int = Field(ge=1)
+
+
+class ReportState(Wire):
+    """Output of the CheckStatus step: where the report is, and how long to wait before asking again."""
+
+    state: Literal["PENDING", "PROCESSING", "DONE", "NO_DATA"]
+    next_wait_seconds: int
+    sub_status: str | None = None
+    notice: Notice | None = None  # the NO_DOCUMENTS announcement when state is NO_DATA
+
+
+class Document(Wire):
+    """A file inside the archived ZIP."""
+
+    name: str
+    size_bytes: int
+
+
+class Manifest(Wire):
+    """The JSON written next to every archived ZIP: what it is, where it came from, how to verify it."""
+
+    schema_version: int = 1
+    business: str
+    campaign_id: int
+    month: str
+    contract_types: list[ContractType] | None
+    report_id: str
+    zip_key: str
+    sha256: str
+    size_bytes: int
+    documents: list[Document]
+    generation_requested_at: datetime | None = None
+    generation_finished_at: datetime | None = None
+    archived_at: datetime
+    execution_id: str
+    source_api: str
+    download_host: str
+
+
+NoticeStatus = Literal["ARCHIVED", "NO_DOCUMENTS", "FAILED"]
+
+
+class Notice(Wire):
+    """The JSON body of an SNS announcement (one per campaign-month)."""
+
+    status: NoticeStatus
+    business: str
+    campaign_id: int
+    month: str
+    contract_types: list[ContractType] | None = None
+    s3_uri: str | None = None
+    manifest_uri: str | None = None
+    size_bytes: int | None = None
+    sha256: str | None = None
+    documents: list[Document] | None = None
+    report_id: str | None = None
+    execution_arn: str = ""
+    error: str | None = None
+    cause: str | None = None
+    message: str
+
+
+ReportState.model_rebuild()
