@@ -1,0 +1,404 @@
+"""Embedded AWS: the real state machine and handlers on moto, in this process, with no account.
+
+``EmbeddedAws`` starts moto with its Step Functions interpreter (which executes the real
+``statemachine/*.asl.json``), creates the bucket, topic, secret, functions and state machine as
+template.yaml declares them, and makes three substitutions that running locally needs:
+
+* moto runs Lambda functions in Docker; here each invocation calls the real handler in-process, with the
+  template's environment and the layer on ``sys.path``; a raised exception becomes the function error
+  (its class name is the ASL error name), as the Lambda runtime reports it;
+* moto executes Wait states and Retry delays in real time; ``time_scale`` multiplies both;
+* SNS notices are captured through an SQS queue subscribed to the topic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from moto.awslambda.models import LambdaFunction
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+
+from local.template import ROOT, Resolver, load_template
+
+REGION = "eu-central-1"
+ACCOUNT = "123456789012"
+LAYER_DIR = ROOT / "layers" / "closing_docs" / "python"
+# Resource types the harness creates, and those that have no local effect.
+_IGNORED_TYPES = {
+    "AWS::Serverless::LayerVersion",  # its directory is put on sys.path instead
+    "AWS::Logs::LogGroup",
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::SQS::Queue",  # the schedule's dead-letter queue; schedules do not fire locally
+}
+_CREATED_TYPES = {
+    "AWS::S3::Bucket",
+    "AWS::SNS::Topic",
+    "AWS::SecretsManager::Secret",
+    "AWS::Serverless::Function",
+    "AWS::Serverless::StateMachine",
+}
+
+_active: EmbeddedAws | None = None
+
+
+@dataclass(frozen=True)
+class Execution:
+    arn: str
+    status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED | RUNNING
+    output: Any
+    error: str | None
+    cause: str | None
+
+
+@dataclass(frozen=True)
+class Notification:
+    subject: str
+    message: str
+    attributes: dict[str, str]
+
+    def body(self) -> Any:
+        return json.loads(self.message)
+
+
+class _LambdaContext:
+    """The attributes of the Lambda context object that Powertools reads."""
+
+    def __init__(self, name: str, memory: int, timeout: int) -> None:
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+        self.memory_limit_in_mb = memory
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class _Function:
+    name: str
+    code_dir: Path
+    handler: str
+    memory: int
+    timeout: int
+    _callable: Callable[[Any, Any], Any] | None = None
+
+    def load(self) -> Callable[[Any, Any], Any]:
+        """Import the handler module once (a cold start), under a name unique to this function."""
+        if self._callable is None:
+            module_name, attribute = self.handler.rsplit(".", 1)
+            spec = importlib.util.spec_from_file_location(
+                f"_fn_{self.name.replace('-', '_')}", self.code_dir / f"{module_name}.py"
+            )
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self._callable = getattr(module, attribute)
+        return self._callable
+
+    def invoke(self, event: Any) -> tuple[str, bool]:
+        """(payload JSON, errored): what the Lambda runtime would return to Step Functions."""
+        context = _LambdaContext(self.name, self.memory, self.timeout)
+        try:
+            return json.dumps(self.load()(event, context)), False
+        except Exception as exc:  # noqa: BLE001 - reported to the state machine like the Lambda runtime does
+            return json.dumps(
+                {
+                    "errorMessage": str(exc),
+                    "errorType": type(exc).__name__,
+                    "requestId": context.aws_request_id,
+                    "stackTrace": traceback.format_tb(exc.__traceback__),
+                }
+            ), True
+
+
+def _invoke_in_process(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+    if _active is None:
+        raise RuntimeError("no EmbeddedAws is active")
+    payload, errored = _active.functions[function.function_name].invoke(event)
+    return payload, errored, ""
+
+
+class _ScaledTime:
+    """Stands in for the ``time`` module inside moto's retrier: Retry delays are scaled."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds * self.scale)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def _scaled_wait(scale: float) -> Callable[..., None]:
+    def wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
+        if wait_seconds > 0:
+            env.program_state_event.wait(wait_seconds * scale)
+
+    return wait_interval
+
+
+class EmbeddedAws:
+    """Context manager: moto with this project's resources created from template.yaml."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        parameters: dict[str, str] | None = None,
+        time_scale: float = 1.0,
+        stack_name: str = "closing-docs-local",
+    ) -> None:
+        self.api_key = api_key
+        self.time_scale = time_scale
+        self.stack_name = stack_name
+        self.template = load_template()
+        self.resolver = Resolver.for_template(
+            self.template,
+            parameters or {},
+            {
+                "AWS::StackName": stack_name,
+                "AWS::Region": REGION,
+                "AWS::AccountId": ACCOUNT,
+                "AWS::Partition": "aws",
+                "AWS::URLSuffix": "amazonaws.com",
+            },
+        )
+        self.functions: dict[str, _Function] = {}
+        self.environment: dict[str, str] = {}
+        self.bucket = self.topic_arn = self.state_machine_arn = self._queue_url = ""
+        self._stack = contextlib.ExitStack()
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def __enter__(self) -> EmbeddedAws:
+        global _active
+        if _active is not None:
+            raise RuntimeError("only one EmbeddedAws can be active at a time")
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        _active = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _active
+        _active = None
+        self._stack.close()
+
+    def _patch(self, owner: Any, name: str, value: Any) -> None:
+        original = getattr(owner, name)
+        setattr(owner, name, value)
+        self._stack.callback(setattr, owner, name, original)
+
+    def _start(self) -> None:
+        self._stack.enter_context(
+            mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        )
+        self._patch(LambdaFunction, "_invoke_lambda", _invoke_in_process)
+        self._patch(wait_function.WaitFunction, "_wait_interval", _scaled_wait(self.time_scale))
+        self._patch(retrier_decl, "time", _ScaledTime(self.time_scale))
+        for noisy in ("moto", "botocore", "urllib3"):
+            logger = logging.getLogger(noisy)
+            self._stack.callback(logger.setLevel, logger.level)
+            logger.setLevel(logging.CRITICAL)
+        if str(LAYER_DIR) not in sys.path:
+            sys.path.insert(0, str(LAYER_DIR))
+        self._stack.enter_context(_environment({"AWS_DEFAULT_REGION": REGION, "POWERTOOLS_TRACE_DISABLED": "true"}))
+        self._create_resources()
+        self._stack.enter_context(_environment(self.environment))
+        _reset_layer_caches()
+        self._stack.callback(_reset_layer_caches)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION)
+
+    # --- resources from template.yaml --------------------------------------------------------------
+
+    def _resources(self, type_name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for logical, resource in self.template["Resources"].items():
+            if resource["Type"] == type_name and (
+                "Condition" not in resource or self.resolver.condition(resource["Condition"])
+            ):
+                yield logical, resource.get("Properties", {})
+
+    def _create_resources(self) -> None:
+        unknown = {r["Type"] for r in self.template["Resources"].values()} - _IGNORED_TYPES - _CREATED_TYPES
+        if unknown:
+            raise NotImplementedError(f"the local harness does not create {sorted(unknown)}; teach local/aws.py")
+        resolver, resolve = self.resolver, self.resolver.resolve
+        iam = self.client("iam")
+        role = iam.create_role(RoleName="local-harness", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+
+        for logical, props in self._resources("AWS::S3::Bucket"):
+            self.bucket = f"{self.stack_name}-{logical}".lower()
+            s3 = self.client("s3")
+            s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+            if "VersioningConfiguration" in props:
+                s3.put_bucket_versioning(Bucket=self.bucket, VersioningConfiguration=resolve(props["VersioningConfiguration"]))
+            resolver.refs[logical] = self.bucket
+            resolver.attrs[(logical, "Arn")] = f"arn:aws:s3:::{self.bucket}"
+
+        sns, sqs = self.client("sns"), self.client("sqs")
+        for logical, _props in self._resources("AWS::SNS::Topic"):
+            self.topic_arn = sns.create_topic(Name=f"{self.stack_name}-{logical}")["TopicArn"]
+            resolver.refs[logical] = self.topic_arn
+            resolver.attrs[(logical, "TopicName")] = self.topic_arn.rsplit(":", 1)[1]
+            self._queue_url = sqs.create_queue(QueueName=f"{self.stack_name}-notices")["QueueUrl"]
+            queue_arn = sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])
+            sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+
+        for logical, props in self._resources("AWS::SecretsManager::Secret"):
+            arn = self.client("secretsmanager").create_secret(Name=resolve(props["Name"]), SecretString=self.api_key)["ARN"]
+            resolver.refs[logical] = arn
+
+        globals_ = self.template.get("Globals", {}).get("Function", {})
+        self.environment = {k: str(v) for k, v in resolve(globals_.get("Environment", {}).get("Variables", {})).items()}
+        lambda_ = self.client("lambda")
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("app.py", "# runs in-process, see local/aws.py\n")
+        for logical, props in self._resources("AWS::Serverless::Function"):
+            if props.get("Environment"):
+                raise NotImplementedError(f"{logical}: put environment variables in Globals (see template.yaml)")
+            function = _Function(
+                name=resolve(props["FunctionName"]),
+                code_dir=ROOT / props["CodeUri"],
+                handler=props.get("Handler", globals_.get("Handler")),
+                memory=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
+                timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
+            )
+            arn = lambda_.create_function(
+                FunctionName=function.name,
+                Runtime=props.get("Runtime", globals_.get("Runtime")),
+                Role=role,
+                Handler=function.handler,
+                Code={"ZipFile": code.getvalue()},
+            )["FunctionArn"]
+            self.functions[function.name] = function
+            resolver.refs[logical] = function.name
+            resolver.attrs[(logical, "Arn")] = arn
+
+        for logical, props in self._resources("AWS::Serverless::StateMachine"):
+            definition = (ROOT / props["DefinitionUri"]).read_text()
+            for key, value in resolve(props.get("DefinitionSubstitutions", {})).items():
+                definition = definition.replace("${" + key + "}", str(value))
+            self.state_machine_arn = self.client("stepfunctions").create_state_machine(
+                name=f"{self.stack_name}-{logical}", definition=definition, roleArn=role, type=props.get("Type", "STANDARD")
+            )["stateMachineArn"]
+            resolver.refs[logical] = self.state_machine_arn
+
+    # --- using it ----------------------------------------------------------------------------------
+
+    def start_execution(self, start_input: Any, name: str | None = None) -> str:
+        return self.client("stepfunctions").start_execution(
+            stateMachineArn=self.state_machine_arn, name=name or f"local-{uuid.uuid4()}", input=json.dumps(start_input)
+        )["executionArn"]
+
+    def wait_for(self, execution_arn: str, timeout: float = 120.0) -> Execution:
+        """Poll until the execution ends (or ``timeout`` real seconds pass: status stays RUNNING)."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while True:
+            described = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING" or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        output = described.get("output")
+        return Execution(
+            arn=execution_arn,
+            status=described["status"],
+            output=json.loads(output) if output else None,
+            error=described.get("error"),
+            cause=described.get("cause"),
+        )
+
+    def run(self, start_input: Any, timeout: float = 120.0) -> Execution:
+        return self.wait_for(self.start_execution(start_input), timeout)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {}
+        while True:
+            page = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000, **kwargs)
+            events += page["events"]
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def notifications(self) -> list[Notification]:
+        """Every SNS notice published so far (drains the capture queue; call once per execution)."""
+        sqs = self.client("sqs")
+        notices: list[Notification] = []
+        while True:
+            messages = sqs.receive_message(QueueUrl=self._queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return notices
+            for message in messages:
+                envelope = json.loads(message["Body"])
+                notices.append(
+                    Notification(
+                        subject=envelope.get("Subject", ""),
+                        message=envelope["Message"],
+                        attributes={k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()},
+                    )
+                )
+                sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def objects(self) -> dict[str, bytes]:
+        """Every current object in the archive bucket: key -> bytes."""
+        s3 = self.client("s3")
+        keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket) for o in page.get("Contents", [])]
+        return {key: s3.get_object(Bucket=self.bucket, Key=key)["Body"].read() for key in keys}
+
+    def open_uploads(self) -> list[str]:
+        """Keys of multipart uploads started and neither completed nor aborted."""
+        uploads = self.client("s3").list_multipart_uploads(Bucket=self.bucket).get("Uploads", [])
+        return [u["Key"] for u in uploads]
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _reset_layer_caches() -> None:
+    """Forget settings, clients and the cached secret, as a new Lambda container would."""
+    if "closing_docs.steps" in sys.modules:
+        sys.modules["closing_docs.steps"].reset_caches()
+

@@ -1,0 +1,167 @@
+"""Run the monthly pipeline on this machine: the real state machine and handlers on embedded AWS.
+
+    python -m local.run [--campaign-id N ...] [--month YYYY-MM] [--contract-type T ...] [--force]
+                        [--api-url URL] [--api-key KEY] [--out DIR] [--time-scale F] [--json]
+
+Without --api-url it starts the Market emulator on 127.0.0.1; with it (e.g. the real API and --api-key
+or MARKET_API_KEY) it talks to that server. The values are passed as the start input exactly as given:
+validation is the state machine's, as for a console start. Exit status: 0 when the execution
+succeeded, 1 when it failed or timed out, 2 when the arguments cannot be parsed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from local.aws import EmbeddedAws
+from local.emulator import MarketEmulator
+
+DEMO_CAMPAIGNS = (1001, 1002)
+EMULATOR_TIME_SCALE = 0.01
+_ASL_TIMEOUT_SECONDS = 86400
+
+
+def _number_or_text(value: str) -> int | str:
+    """Keep the value as given: a number when it is written as one, else the text (the state machine judges)."""
+    return int(value) if re.fullmatch(r"-?\d+", value) else value
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be a number greater than 0, got {value}")
+    return number
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m local.run",
+        description="Archive a month of Yandex Market closing documents with the real state machine on embedded AWS.",
+    )
+    parser.add_argument("--campaign-id", action="append", type=_number_or_text, dest="campaign_ids",
+                        metavar="N", help="campaign (shop) id; repeat for several (default: the configured ones)")
+    parser.add_argument("--month", help="month to archive, YYYY-MM (default: the previous month, Moscow time)")
+    parser.add_argument("--contract-type", action="append", dest="contract_types", metavar="T",
+                        help="INCOME, OUTCOME or MARKETING; repeat for several (default: all contracts)")
+    parser.add_argument("--force", action="store_true", help="archive again even if the month is archived")
+    parser.add_argument("--api-url", help="a Market-compatible API (default: start the local emulator)")
+    parser.add_argument("--api-key", help="Api-Key for --api-url (default: env MARKET_API_KEY)")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="copy the archived objects here, keeping their keys")
+    parser.add_argument("--time-scale", type=_positive, metavar="F",
+                        help=f"multiply every Wait and Retry delay (default 1; {EMULATOR_TIME_SCALE} with the emulator)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    parser.add_argument("--log", type=Path, metavar="FILE", help="write the functions' logs here (default: a temp file)")
+    args = parser.parse_args(argv)
+    if args.api_url and not (args.api_key or os.environ.get("MARKET_API_KEY")):
+        parser.error("--api-url needs --api-key or the environment variable MARKET_API_KEY")
+    return args
+
+
+def start_input(args: argparse.Namespace) -> dict[str, Any]:
+    """The console-style start input: only what was given."""
+    given = {
+        "month": args.month,
+        "campaignIds": args.campaign_ids,
+        "contractTypes": args.contract_types,
+        "force": True if args.force else None,
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
+@contextlib.contextmanager
+def market(args: argparse.Namespace) -> Iterator[tuple[str, str, dict[str, str], float]]:
+    """(API URL, key, template parameter overrides, time scale) for a real server or a started emulator."""
+    if args.api_url:
+        yield args.api_url.rstrip("/"), args.api_key or os.environ["MARKET_API_KEY"], {
+            "ApiBaseUrl": args.api_url.rstrip("/")
+        }, args.time_scale or 1.0
+        return
+    scale = args.time_scale or EMULATOR_TIME_SCALE
+    key = secrets.token_urlsafe(24)
+    campaigns = sorted({c for c in args.campaign_ids or () if isinstance(c, int) and c > 0} | set(DEMO_CAMPAIGNS))
+    emulator = MarketEmulator(time_scale=scale)
+    emulator.add_business(name="demo", token=key, business_id=5001, campaign_ids=campaigns)
+    with emulator:
+        yield emulator.base_url, key, {
+            "ApiBaseUrl": emulator.base_url,
+            "CampaignIds": ",".join(map(str, DEMO_CAMPAIGNS)),
+        }, scale
+
+
+def archives(objects: dict[str, bytes]) -> list[dict[str, Any]]:
+    return [{"key": k, "size": len(v), "sha256": hashlib.sha256(v).hexdigest()} for k, v in sorted(objects.items())]
+
+
+def copy_out(objects: dict[str, bytes], out: Path) -> None:
+    for key, body in objects.items():
+        target = (out / key).resolve()
+        if out.resolve() not in target.parents:
+            raise ValueError(f"refusing to write outside {out}: {key}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+
+
+def summary(result: dict[str, Any], api_url: str, emulated: bool, bucket: str, out: Path | None, log: Path) -> str:
+    lines = [f"Execution {result['status']}" + (f": {result['error']}" if result.get("error") else "")]
+    if result.get("cause"):
+        lines.append(f"  {result['cause']}")
+    lines.append(f"Market API: {api_url}" + (" (local emulator)" if emulated else ""))
+    lines.append(f"Archive (embedded S3 bucket {bucket}):" if result["archives"] else "Archive: nothing stored")
+    for item in result["archives"]:
+        lines.append(f"  s3://{bucket}/{item['key']}  {item['size']} bytes  sha256 {item['sha256']}")
+    if out and result["archives"]:
+        lines.append(f"Copied to {out}/")
+    lines.append("Announcements (SNS):" if result["notifications"] else "Announcements: none")
+    for notice in result["notifications"]:
+        lines.append(f"  {notice['subject']}")
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            lines.append(f"    {json.loads(notice['message'])['message']}")
+    lines.append(f"Function logs: {log}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace, log: TextIO) -> dict[str, Any]:
+    with market(args) as (api_url, key, parameters, scale), EmbeddedAws(
+        api_key=key, parameters=parameters, time_scale=scale
+    ) as aws, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        execution = aws.run(start_input(args), timeout=_ASL_TIMEOUT_SECONDS * scale + 60)
+        objects = aws.objects()
+        result = {
+            "status": execution.status,
+            "error": execution.error,
+            "cause": execution.cause,
+            "output": execution.output,
+            "archives": archives(objects),
+            "notifications": [
+                {"subject": n.subject, "message": n.message, "attributes": n.attributes} for n in aws.notifications()
+            ],
+        }
+        if args.out:
+            copy_out(objects, args.out)
+        result["_text"] = summary(result, api_url, not args.api_url, aws.bucket, args.out, Path(log.name))
+        return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    log_path = args.log or Path(tempfile.mkstemp(prefix="closing-docs-", suffix=".log")[1])
+    with log_path.open("w") as log:
+        result = run(args, log)
+    text = result.pop("_text")
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else text)
+    return 0 if result["status"] == "SUCCEEDED" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

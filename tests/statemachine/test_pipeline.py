@@ -1,0 +1,133 @@
+"""The real statemachine/closing_documents.asl.json executed by moto, with the real handlers, against
+the emulator over HTTP."""
+
+import hashlib
+import io
+import json
+import zipfile
+
+from local.aws import EmbeddedAws
+from local.emulator import MarketEmulator
+
+MONTH = "2025-12"
+ZIP_KEY = "closing-documents/2025-12/default/{c}/closing-documents_{c}_2025-12_ALL.zip"
+
+
+def state_names(aws: EmbeddedAws, arn: str, event_type: str) -> list[str]:
+    return [e["stateEnteredEventDetails"]["name"] for e in aws.history(arn) if e["type"] == event_type]
+
+
+def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedAws, emulator: MarketEmulator):
+    execution = aws.run({"month": MONTH})
+
+    assert execution.status == "SUCCEEDED", execution.cause
+    objects = aws.objects()
+    zip_key = ZIP_KEY.format(c=1001)
+    assert sorted(objects) == [zip_key.replace(".zip", ".manifest.json"), zip_key]
+    (report_id,) = emulator.reports
+    body = objects[zip_key]
+    assert body == emulator.report_bytes(report_id)
+    assert zipfile.ZipFile(io.BytesIO(body)).testzip() is None
+
+    manifest = json.loads(objects[zip_key.replace(".zip", ".manifest.json")])
+    assert manifest["sha256"] == hashlib.sha256(body).hexdigest() and manifest["sizeBytes"] == len(body)
+    assert manifest["campaignId"] == 1001 and manifest["month"] == MONTH and manifest["reportId"] == report_id
+    assert sorted(d["name"] for d in manifest["documents"]) == sorted(zipfile.ZipFile(io.BytesIO(body)).namelist())
+    assert manifest["executionId"] == execution.arn and manifest["generationRequestedAt"]
+
+    (notice,) = aws.notifications()
+    assert notice.subject == "Closing documents 2025-12 for campaign 1001: ARCHIVED"
+    assert notice.attributes == {"status": "ARCHIVED", "campaignId": "1001", "month": MONTH}
+    message = notice.body()
+    assert message["status"] == "ARCHIVED" and message["s3Uri"] == f"s3://{aws.bucket}/{zip_key}"
+    assert message["sha256"] == manifest["sha256"] and message["executionArn"] == execution.arn
+    assert execution.output["results"] == [message]
+
+    waits = state_names(aws, execution.arn, "WaitStateEntered")
+    assert len(waits) >= 3, "a 100 s report with a 30 s estimate needs several status checks"
+    assert emulator.count("generate") == 1
+    assert emulator.count("info") == len(waits) + 1  # one per check, plus the archive step's fresh link
+    assert emulator.count("download") == 1
+    assert aws.open_uploads() == []
+
+
+def test_report_failed_is_announced_with_the_reason(aws: EmbeddedAws, emulator: MarketEmulator):
+    emulator.set_outcome(1001, "FAILED")
+    execution = aws.run({"month": MONTH})
+
+    assert execution.status == "FAILED" and execution.error == "CampaignsFailed"
+    (notice,) = aws.notifications()
+    message = notice.body()
+    assert notice.attributes["status"] == "FAILED" and message["error"] == "ReportFailed"
+    assert "check the campaign id and the month" in message["cause"]
+    assert message["reportId"] in emulator.reports
+    assert aws.objects() == {} and emulator.count("download") == 0
+
+
+def test_no_data_is_no_documents_not_a_failure(aws: EmbeddedAws, emulator: MarketEmulator):
+    emulator.set_outcome(1001, "NO_DATA")
+    execution = aws.run({"month": MONTH})
+
+    assert execution.status == "SUCCEEDED", execution.cause
+    (notice,) = aws.notifications()
+    assert notice.attributes["status"] == "NO_DOCUMENTS"
+    assert notice.body()["message"].startswith("Yandex Market has no closing documents for campaign 1001")
+    assert aws.objects() == {}
+
+
+def test_attempt_cap_ends_in_report_timeout(make_aws, emulator: MarketEmulator):
+    aws = make_aws(MaxStatusChecks="2")
+    execution = aws.run({"month": MONTH})
+
+    assert execution.status == "FAILED"
+    (notice,) = aws.notifications()
+    message = notice.body()
+    assert message["error"] == "ReportTimeout"
+    assert "still not ready after 2 status checks" in message["cause"]
+    assert emulator.count("info") == 2 and aws.objects() == {}
+
+
+def test_invalid_input_fails_the_first_step_without_calling_market(aws: EmbeddedAws, emulator: MarketEmulator):
+    execution = aws.run({"month": "2025-13", "campaignIds": [0], "surprise": True})
+
+    assert execution.status == "FAILED" and execution.error == "InvalidInput"
+    for expected in ("month:", "campaignIds:", "'surprise'"):
+        assert expected in execution.cause
+    (notice,) = aws.notifications()
+    assert notice.subject == "Closing documents run could not start: InvalidInput"
+    assert notice.body()["cause"] == execution.cause
+    assert emulator.calls == []
+    assert state_names(aws, execution.arn, "TaskStateEntered") == ["ResolveInput", "AnnounceRunFailed"]
+
+
+def test_a_failing_campaign_does_not_stop_the_others(aws: EmbeddedAws, emulator: MarketEmulator):
+    emulator.set_outcome(1003, "FAILED")
+    execution = aws.run({"month": MONTH, "campaignIds": [1001, 1003, 1002]})
+
+    assert execution.status == "FAILED" and execution.error == "CampaignsFailed"
+    statuses = {n.attributes["campaignId"]: n.attributes["status"] for n in aws.notifications()}
+    assert statuses == {"1001": "ARCHIVED", "1002": "ARCHIVED", "1003": "FAILED"}
+    assert {ZIP_KEY.format(c=1001), ZIP_KEY.format(c=1002)} <= set(aws.objects())
+    assert not any("/1003/" in key for key in aws.objects())
+
+
+def test_rejected_token_is_a_failed_notice_without_the_token(make_aws, emulator: MarketEmulator, token: str):
+    aws = make_aws(api_key="not-the-" + token)
+    execution = aws.run({"month": MONTH})
+
+    assert execution.status == "FAILED"
+    (notice,) = aws.notifications()
+    assert notice.body()["error"] == "MarketUnauthorized"
+    assert "401" in notice.body()["cause"]
+    assert token not in notice.message
+    assert emulator.count("generate") == 1  # 401 is not retried
+
+
+def test_contract_types_are_sent_and_part_of_the_key(aws: EmbeddedAws, emulator: MarketEmulator):
+    execution = aws.run({"month": MONTH, "contractTypes": ["MARKETING", "INCOME"]})
+
+    assert execution.status == "SUCCEEDED", execution.cause
+    generate = next(c for c in emulator.calls if c.op == "generate")
+    assert generate.json == {"campaignId": 1001, "monthOfYear": {"year": 2025, "month": 12},
+                             "contractTypes": ["INCOME", "MARKETING"]}
+    assert any(k.endswith("_2025-12_INCOME-MARKETING.zip") for k in aws.objects())
