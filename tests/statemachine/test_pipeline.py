@@ -44,7 +44,7 @@ def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedA
     assert execution.output["results"] == [message]
 
     waits = state_names(aws, execution.arn, "WaitStateEntered")
-    assert len(waits) >= 3, "a 100 s report with a 30 s estimate needs several status checks"
+    assert len(waits) >= 2, "a 100 s report with a 30 s estimate is not ready at the first check"
     assert emulator.count("generate") == 1
     assert emulator.count("info") == len(waits) + 1  # one per check, plus the archive step's fresh link
     assert emulator.count("download") == 1
@@ -76,6 +76,7 @@ def test_no_data_is_no_documents_not_a_failure(aws: EmbeddedAws, emulator: Marke
 
 
 def test_attempt_cap_ends_in_report_timeout(make_aws, emulator: MarketEmulator):
+    emulator.generation_seconds = 10_000  # far longer than two checks wait for
     aws = make_aws(MaxStatusChecks="2")
     execution = aws.run({"month": MONTH})
 
