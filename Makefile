@@ -1,0 +1,125 @@
+# Developer / CI entry points. `make help` lists them; CI runs `bash .ci/run`, i.e. `make test`.
+#
+# Everything is installed by this repository, pinned:
+#   .venv/          Python 3.13 (preferred; see scripts/find-python.sh) + requirements-dev.txt
+#   .venv-sam/      the SAM CLI + its full pinned dependency set, requirements-sam.txt (its pins clash with .venv)
+#   node_modules/   asl-validator, from package.json + package-lock.json (npm ci)
+# Each is (re)installed only when its requirement files change (stamp files inside each directory).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --warn-undefined-variables
+
+VENV      := .venv
+SAM_VENV  := .venv-sam
+TEMPLATE  := template.yaml
+LAYER_REQUIREMENTS := layers/closing_docs/python/requirements.txt
+ASL_FILES  = $(sort $(wildcard statemachine/*.asl.json))
+
+ARGS        ?=
+PYTEST_ARGS ?=
+
+DEV_STAMP  := $(VENV)/.make-installed
+SAM_STAMP  := $(SAM_VENV)/.make-installed
+NODE_STAMP := node_modules/.make-installed
+
+# SAM CLI: no telemetry, never near a real account. `sam validate --lint` and `sam build` need neither
+# credentials nor network (1.170.0 only checks PyPI for updates in init/deploy/publish/traces/pipeline).
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= eu-central-1
+export AWS_EC2_METADATA_DISABLED := true
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+
+# sam's python3.13 workflow looks for `python3.13` on PATH: put .venv/bin (a Python 3.13 venv, with the
+# pinned pip that `sam build` then uses to fetch the layer's arm64 wheels) first.
+SAM := env PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam
+
+section = @printf '\n==================== %s ====================\n' "$(1)"
+
+.PHONY: help setup lint ruff asl validate typecheck build pytest test demo format clean distclean
+
+help:
+	@echo "make setup      install .venv (Python 3.13 + requirements-dev.txt), .venv-sam (SAM CLI), node_modules"
+	@echo "make test       setup, then: ruff, asl-validator, sam validate --lint, sam build, pytest (what CI runs)"
+	@echo "make demo       setup, then run the local pipeline: .venv/bin/python -m local.run \$$ARGS"
+	@echo "make lint       ruff + asl-validator + sam validate --lint"
+	@echo "make build      sam build (python3.13, arm64) into .aws-sam/"
+	@echo "make pytest     only the tests (PYTEST_ARGS=... passed to pytest)"
+	@echo "make typecheck  mypy on the closing_docs package (not part of 'make test')"
+	@echo "make format     ruff format + ruff check --fix (rewrites files)"
+	@echo "make clean      remove build output and caches; 'make distclean' also removes venvs and node_modules"
+
+# ---------------------------------------------------------------------------------------------- setup
+setup: $(DEV_STAMP) $(SAM_STAMP) $(NODE_STAMP)
+
+$(DEV_STAMP): requirements-dev.txt $(LAYER_REQUIREMENTS) scripts/venv.sh scripts/find-python.sh
+	$(call section,setup: $(VENV) (requirements-dev.txt))
+	scripts/venv.sh $(VENV) requirements-dev.txt
+	touch $@
+
+$(SAM_STAMP): requirements-sam.txt scripts/venv.sh scripts/find-python.sh
+	$(call section,setup: $(SAM_VENV) (requirements-sam.txt))
+	scripts/venv.sh $(SAM_VENV) requirements-sam.txt
+	$(SAM_VENV)/bin/sam --version
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	$(call section,setup: node_modules (npm ci))
+	npm ci --no-audit --no-fund
+	touch $@
+
+# ----------------------------------------------------------------------------------------------- gates
+lint: ruff asl validate
+
+ruff: setup
+	$(call section,ruff check .)
+	$(VENV)/bin/ruff check .
+
+asl: setup
+	$(call section,asl-validator $(ASL_FILES))
+	@if [[ -z "$(ASL_FILES)" ]]; then echo "no statemachine/*.asl.json to validate" >&2; exit 1; fi
+	node_modules/.bin/asl-validator $(foreach f,$(ASL_FILES),--json-path $(f))
+
+validate: setup
+	$(call section,sam validate --lint)
+	$(SAM) validate --lint --template $(TEMPLATE)
+
+build: setup
+	$(call section,sam build (python3.13 / arm64))
+	@if [[ ! -x $(VENV)/bin/python3.13 ]]; then \
+	    echo "sam build needs Python 3.13 but $(VENV) was built with $$($(VENV)/bin/python -V 2>&1);" \
+	         "install 3.13 (e.g. pyenv install 3.13) and run 'make distclean setup'" >&2; exit 1; fi
+	$(SAM) build --template $(TEMPLATE)
+
+typecheck: setup
+	$(call section,mypy)
+	$(VENV)/bin/mypy
+
+pytest: setup
+	$(call section,pytest)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+test: setup ruff typecheck asl validate build pytest
+	$(call section,make test: all gates passed)
+
+# ------------------------------------------------------------------------------------------------ misc
+demo: setup
+	$(call section,python -m local.run $(ARGS))
+	PYTHONPATH="$(CURDIR):$(CURDIR)/layers/closing_docs/python$${PYTHONPATH:+:$$PYTHONPATH}" \
+	    $(VENV)/bin/python -m local.run $(ARGS)
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf .aws-sam out .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -path ./$(SAM_VENV) -prune -o -path ./node_modules -prune -o \
+	    -type d -name __pycache__ -print0 | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV) $(SAM_VENV) node_modules
