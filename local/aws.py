@@ -111,7 +111,8 @@ class _Function:
             spec = importlib.util.spec_from_file_location(
                 f"_fn_{self.name.replace('-', '_')}", self.code_dir / f"{module_name}.py"
             )
-            assert spec and spec.loader
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {self.code_dir / module_name}.py")
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             self._callable = getattr(module, attribute)
@@ -217,9 +218,7 @@ class EmbeddedAws:
         self._stack.callback(setattr, owner, name, original)
 
     def _start(self) -> None:
-        self._stack.enter_context(
-            mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
-        )
+        self._stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         self._patch(LambdaFunction, "_invoke_lambda", _invoke_in_process)
         self._patch(wait_function.WaitFunction, "_wait_interval", _scaled_wait(self.time_scale))
         self._patch(retrier_decl, "time", _ScaledTime(self.time_scale))
@@ -260,7 +259,9 @@ class EmbeddedAws:
             s3 = self.client("s3")
             s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
             if "VersioningConfiguration" in props:
-                s3.put_bucket_versioning(Bucket=self.bucket, VersioningConfiguration=resolve(props["VersioningConfiguration"]))
+                s3.put_bucket_versioning(
+                    Bucket=self.bucket, VersioningConfiguration=resolve(props["VersioningConfiguration"])
+                )
             resolver.refs[logical] = self.bucket
             resolver.attrs[(logical, "Arn")] = f"arn:aws:s3:::{self.bucket}"
 
@@ -274,7 +275,9 @@ class EmbeddedAws:
             sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
 
         for logical, props in self._resources("AWS::SecretsManager::Secret"):
-            arn = self.client("secretsmanager").create_secret(Name=resolve(props["Name"]), SecretString=self.api_key)["ARN"]
+            arn = self.client("secretsmanager").create_secret(Name=resolve(props["Name"]), SecretString=self.api_key)[
+                "ARN"
+            ]
             resolver.refs[logical] = arn
 
         globals_ = self.template.get("Globals", {}).get("Function", {})
@@ -309,7 +312,10 @@ class EmbeddedAws:
             for key, value in resolve(props.get("DefinitionSubstitutions", {})).items():
                 definition = definition.replace("${" + key + "}", str(value))
             self.state_machine_arn = self.client("stepfunctions").create_state_machine(
-                name=f"{self.stack_name}-{logical}", definition=definition, roleArn=role, type=props.get("Type", "STANDARD")
+                name=f"{self.stack_name}-{logical}",
+                definition=definition,
+                roleArn=role,
+                type=props.get("Type", "STANDARD"),
             )["stateMachineArn"]
             resolver.refs[logical] = self.state_machine_arn
 
@@ -374,7 +380,11 @@ class EmbeddedAws:
     def objects(self) -> dict[str, bytes]:
         """Every current object in the archive bucket: key -> bytes."""
         s3 = self.client("s3")
-        keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket) for o in page.get("Contents", [])]
+        keys = [
+            o["Key"]
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+            for o in page.get("Contents", [])
+        ]
         return {key: s3.get_object(Bucket=self.bucket, Key=key)["Body"].read() for key in keys}
 
     def open_uploads(self) -> list[str]:
@@ -401,4 +411,3 @@ def _reset_layer_caches() -> None:
     """Forget settings, clients and the cached secret, as a new Lambda container would."""
     if "closing_docs.steps" in sys.modules:
         sys.modules["closing_docs.steps"].reset_caches()
-

@@ -49,19 +49,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m local.run",
         description="Archive a month of Yandex Market closing documents with the real state machine on embedded AWS.",
     )
-    parser.add_argument("--campaign-id", action="append", type=_number_or_text, dest="campaign_ids",
-                        metavar="N", help="campaign (shop) id; repeat for several (default: the configured ones)")
+    parser.add_argument(
+        "--campaign-id",
+        action="append",
+        type=_number_or_text,
+        dest="campaign_ids",
+        metavar="N",
+        help="campaign (shop) id; repeat for several (default: the configured ones)",
+    )
     parser.add_argument("--month", help="month to archive, YYYY-MM (default: the previous month, Moscow time)")
-    parser.add_argument("--contract-type", action="append", dest="contract_types", metavar="T",
-                        help="INCOME, OUTCOME or MARKETING; repeat for several (default: all contracts)")
+    parser.add_argument(
+        "--contract-type",
+        action="append",
+        dest="contract_types",
+        metavar="T",
+        help="INCOME, OUTCOME or MARKETING; repeat for several (default: all contracts)",
+    )
     parser.add_argument("--force", action="store_true", help="archive again even if the month is archived")
     parser.add_argument("--api-url", help="a Market-compatible API (default: start the local emulator)")
     parser.add_argument("--api-key", help="Api-Key for --api-url (default: env MARKET_API_KEY)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="copy the archived objects here, keeping their keys")
-    parser.add_argument("--time-scale", type=_positive, metavar="F",
-                        help=f"multiply every Wait and Retry delay (default 1; {EMULATOR_TIME_SCALE} with the emulator)")
+    parser.add_argument(
+        "--time-scale",
+        type=_positive,
+        metavar="F",
+        help=f"multiply every Wait and Retry delay (default 1; {EMULATOR_TIME_SCALE} with the emulator)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
-    parser.add_argument("--log", type=Path, metavar="FILE", help="write the functions' logs here (default: a temp file)")
+    parser.add_argument(
+        "--log", type=Path, metavar="FILE", help="write the functions' logs here (default: a temp file)"
+    )
     args = parser.parse_args(argv)
     if args.api_url and not (args.api_key or os.environ.get("MARKET_API_KEY")):
         parser.error("--api-url needs --api-key or the environment variable MARKET_API_KEY")
@@ -83,9 +100,12 @@ def start_input(args: argparse.Namespace) -> dict[str, Any]:
 def market(args: argparse.Namespace) -> Iterator[tuple[str, str, dict[str, str], float]]:
     """(API URL, key, template parameter overrides, time scale) for a real server or a started emulator."""
     if args.api_url:
-        yield args.api_url.rstrip("/"), args.api_key or os.environ["MARKET_API_KEY"], {
-            "ApiBaseUrl": args.api_url.rstrip("/")
-        }, args.time_scale or 1.0
+        yield (
+            args.api_url.rstrip("/"),
+            args.api_key or os.environ["MARKET_API_KEY"],
+            {"ApiBaseUrl": args.api_url.rstrip("/")},
+            args.time_scale or 1.0,
+        )
         return
     scale = args.time_scale or EMULATOR_TIME_SCALE
     key = secrets.token_urlsafe(24)
@@ -93,10 +113,15 @@ def market(args: argparse.Namespace) -> Iterator[tuple[str, str, dict[str, str],
     emulator = MarketEmulator(time_scale=scale)
     emulator.add_business(name="demo", token=key, business_id=5001, campaign_ids=campaigns)
     with emulator:
-        yield emulator.base_url, key, {
-            "ApiBaseUrl": emulator.base_url,
-            "CampaignIds": ",".join(map(str, DEMO_CAMPAIGNS)),
-        }, scale
+        yield (
+            emulator.base_url,
+            key,
+            {
+                "ApiBaseUrl": emulator.base_url,
+                "CampaignIds": ",".join(map(str, DEMO_CAMPAIGNS)),
+            },
+            scale,
+        )
 
 
 def archives(objects: dict[str, bytes]) -> list[dict[str, Any]]:
@@ -132,9 +157,12 @@ def summary(result: dict[str, Any], api_url: str, emulated: bool, bucket: str, o
 
 
 def run(args: argparse.Namespace, log: TextIO) -> dict[str, Any]:
-    with market(args) as (api_url, key, parameters, scale), EmbeddedAws(
-        api_key=key, parameters=parameters, time_scale=scale
-    ) as aws, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+    with (
+        market(args) as (api_url, key, parameters, scale),
+        EmbeddedAws(api_key=key, parameters=parameters, time_scale=scale) as aws,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+    ):
         execution = aws.run(start_input(args), timeout=_ASL_TIMEOUT_SECONDS * scale + 60)
         objects = aws.objects()
         result = {

@@ -101,7 +101,7 @@ class Resolver:
             return value
         if len(value) != 1 or not next(iter(value)).startswith(("Ref", "Fn::", "Condition")):
             return {k: self.resolve(v) for k, v in value.items()}
-        (function, argument), = value.items()
+        ((function, argument),) = value.items()
         if function == "Ref":
             return self._lookup(argument)
         if function == "Fn::GetAtt":

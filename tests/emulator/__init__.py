@@ -21,13 +21,19 @@ GENERATION_SECONDS = 20.0
 MONTH = "2025-12"
 MAIN_CAMPAIGNS = [1001, 1002, 1003]
 OTHER_CAMPAIGNS = [2001]
+HTTP_TIMEOUT = 10.0
 
 
 @contextmanager
 def running_emulator(**options: Any) -> Iterator[MarketEmulator]:
-    """A started emulator with business "main" (TOKEN, campaigns 1001-1003) and "other" (OTHER_TOKEN, 2001)."""
-    settings: dict[str, Any] = {"time_scale": TIME_SCALE, "generation_seconds": GENERATION_SECONDS,
-                                "estimate_ms": 30000, "link_ttl_seconds": 3600.0, **options}
+    """A started emulator: business "main" (TOKEN, campaigns 1001-1003), "other" (OTHER_TOKEN, 2001)."""
+    settings: dict[str, Any] = {
+        "time_scale": TIME_SCALE,
+        "generation_seconds": GENERATION_SECONDS,
+        "estimate_ms": 30000,
+        "link_ttl_seconds": 3600.0,
+        **options,
+    }
     emulator = MarketEmulator(**settings)
     emulator.add_business(name="main", token=TOKEN, business_id=5001, campaign_ids=MAIN_CAMPAIGNS)
     emulator.add_business(name="other", token=OTHER_TOKEN, business_id=6001, campaign_ids=OTHER_CAMPAIGNS)
@@ -44,14 +50,20 @@ class Client:
         if token is not None:
             self.session.headers["Api-Key"] = token
 
-    def generate(self, campaign_id: Any = 1001, month: str = MONTH, contract_types: list[str] | None = None,
-                 **body: Any) -> requests.Response:
+    def generate(
+        self,
+        campaign_id: Any = 1001,
+        month: str = MONTH,
+        contract_types: list[str] | None = None,
+        **body: Any,
+    ) -> requests.Response:
         """POST generate; ``body`` overrides/extends the JSON body built from the other arguments."""
         year, mon = (int(part) for part in month.split("-"))
         payload: dict[str, Any] = {"campaignId": campaign_id, "monthOfYear": {"year": year, "month": mon}}
         if contract_types is not None:
             payload["contractTypes"] = contract_types
-        return self.session.post(f"{self.base_url}/v2/reports/closure-documents/generate", json={**payload, **body})
+        url = f"{self.base_url}/v2/reports/closure-documents/generate"
+        return self.session.post(url, json={**payload, **body}, timeout=HTTP_TIMEOUT)
 
     def report_id(self, campaign_id: int = 1001, month: str = MONTH, contract_types: list[str] | None = None) -> str:
         """Generate and return the new report id (asserting a 200)."""
@@ -60,10 +72,10 @@ class Client:
         return response.json()["result"]["reportId"]
 
     def info(self, report_id: str, **params: str) -> requests.Response:
-        return self.session.get(f"{self.base_url}/v2/reports/info/{report_id}", params=params)
+        return self.session.get(f"{self.base_url}/v2/reports/info/{report_id}", params=params, timeout=HTTP_TIMEOUT)
 
     def campaigns(self, **params: Any) -> requests.Response:
-        return self.session.get(f"{self.base_url}/v2/campaigns", params=params)
+        return self.session.get(f"{self.base_url}/v2/campaigns", params=params, timeout=HTTP_TIMEOUT)
 
     def wait_final(self, report_id: str, timeout: float = 5.0) -> dict[str, Any]:
         """Poll info until the report is no longer PENDING/PROCESSING; returns the final ``result``."""
@@ -77,13 +89,19 @@ class Client:
             assert time.monotonic() < deadline, f"report {report_id} still {result['status']}"
             time.sleep(0.02)
 
-    def ready_link(self, campaign_id: int = 1001, month: str = MONTH,
-                   contract_types: list[str] | None = None) -> tuple[str, str]:
+    def ready_link(
+        self, campaign_id: int = 1001, month: str = MONTH, contract_types: list[str] | None = None
+    ) -> tuple[str, str]:
         """(report id, fresh file link) of a report generated and waited for."""
         report_id = self.report_id(campaign_id, month, contract_types)
         result = self.wait_final(report_id)
         assert result["status"] == "DONE" and "file" in result, result
         return report_id, result["file"]
+
+
+def fetch(url: str, **kwargs: Any) -> requests.Response:
+    """A plain GET (file links need no auth header)."""
+    return requests.get(url, timeout=HTTP_TIMEOUT, **kwargs)
 
 
 def error_of(response: requests.Response) -> dict[str, str]:
@@ -99,7 +117,7 @@ def assert_valid_pdf(data: bytes) -> None:
     startxref = int(re.search(rb"startxref\n(\d+)\n%%EOF\n$", data)[1])  # type: ignore[index]
     assert data[startxref:].startswith(b"xref\n0 ")
     count = int(data[startxref:].split(b"\n")[1].split()[1])
-    entries = data[startxref:].split(b"\n")[3:2 + count]
+    entries = data[startxref:].split(b"\n")[3 : 2 + count]
     for number, entry in enumerate(entries, start=1):
         offset = int(entry.split()[0])
         assert data[offset:].startswith(b"%d 0 obj\n" % number), (number, offset)

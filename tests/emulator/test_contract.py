@@ -34,8 +34,13 @@ def _exercise(emulator: MarketEmulator, client: Client) -> None:
     assert client.info(done).json()["result"]["status"] == "PENDING"
     client.report_id(1001, contract_types=["OUTCOME", "MARKETING"])
     no_data, failed, wrong = client.report_id(1002), client.report_id(1003), client.report_id(2001)
-    for bad in ({"campaignId": 0}, {"monthOfYear": {"year": 2025, "month": 13}}, {"contractTypes": []},
-                {"contractTypes": ["INCOME", "INCOME"]}, {"campaignId": None}):
+    for bad in (
+        {"campaignId": 0},
+        {"monthOfYear": {"year": 2025, "month": 13}},
+        {"contractTypes": []},
+        {"contractTypes": ["INCOME", "INCOME"]},
+        {"campaignId": None},
+    ):
         assert client.generate(**bad).status_code == 400
     for token in (None, "Bearer " + TOKEN, "wrong-token"):
         assert Client(emulator.base_url, token=token).generate().status_code == 401
@@ -76,6 +81,7 @@ def test_session_covers_every_case_the_brief_lists(session: list[Call]):
     assert any("pager" in p for p in pages) and any(p.get("paging", {}).get("nextPageToken") for p in pages)
 
 
+@pytest.mark.filterwarnings("ignore:page.* parameter is deprecated:DeprecationWarning")  # exercised on purpose
 def test_every_accepted_request_matches_the_spec(session: list[Call]):
     for call in _api_calls(session):
         if call.status != 400 and "Api-Key" in call.headers:
@@ -95,8 +101,14 @@ def test_every_response_matches_the_spec(session: list[Call]):
     for call in _api_calls(session):
         assert call.status == 200 or call.status in SPEC_DECLARED_ERRORS
         assert call.response_body is not None
-        validate_response(call.method, call.url, call.status, call.response_headers, call.response_body,
-                          call.response_headers["Content-Type"])
+        validate_response(
+            call.method,
+            call.url,
+            call.status,
+            call.response_headers,
+            call.response_body,
+            call.response_headers["Content-Type"],
+        )
         checked += 1
     assert checked >= 40
 
@@ -130,8 +142,12 @@ def test_spec_path_can_be_overridden(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv(SPEC_ENV, str(subset))
     assert spec_path() == subset and load_spec() is load_spec()
     body = json.dumps({"campaignId": 1, "monthOfYear": {"year": 2025, "month": 1}}).encode()
-    validate_request("POST", "http://localhost/v2/reports/closure-documents/generate",
-                     {"Api-Key": "x", "Content-Type": "application/json"}, body)
+    validate_request(
+        "POST",
+        "http://localhost/v2/reports/closure-documents/generate",
+        {"Api-Key": "x", "Content-Type": "application/json"},
+        body,
+    )
     with pytest.raises(ContractError):  # the subset has no /v2/campaigns
         validate_request("GET", "http://localhost/v2/campaigns", {"Api-Key": "x"}, None)
     monkeypatch.setenv(SPEC_ENV, str(Path("/nonexistent/openapi.yaml")))

@@ -1,0 +1,818 @@
+"""An offline emulator of the Yandex Market Partner API operations the archive pipeline uses.
+
+It is a real HTTP server on 127.0.0.1 (standard library ``ThreadingHTTPServer``) serving
+
+* ``POST /v2/reports/closure-documents/generate`` (op ``generate``),
+* ``GET /v2/reports/info/{reportId}`` (op ``info``),
+* ``GET /v2/campaigns`` (op ``campaigns``),
+* ``GET /files/{reportId}/{name}.zip?expires=…&nonce=…&signature=…`` (op ``download``): the signed,
+  expiring archive link that ``info`` hands out, S3-style (no auth header, XML errors).
+
+Time is emulated: ``emulated seconds = real seconds since start / time_scale``. Report generation time and
+link lifetime are in emulated seconds. Faults are scripted per operation with :meth:`MarketEmulator.inject`.
+The emulator never imports openapi-core (see ``local/contract.py`` for spec validation).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, BinaryIO
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from local.emulator.documents import CONTRACT_TYPES, ArchiveSpec, ArchiveStore, normalize_contract_types
+
+OPS: tuple[str, ...] = ("generate", "info", "download", "campaigns")
+"""Operations that can be counted and given faults. Unrouted requests are recorded with op ``"unknown"``."""
+
+OUTCOMES: dict[str, tuple[str, str | None]] = {
+    "DONE": ("DONE", None),
+    "NO_DATA": ("DONE", "NO_DATA"),
+    "FAILED": ("FAILED", None),
+    "TOO_LARGE": ("FAILED", "TOO_LARGE"),
+    "RESOURCE_NOT_FOUND": ("FAILED", "RESOURCE_NOT_FOUND"),
+}
+"""Configurable outcome → final (status, subStatus) in ``reports/info``."""
+
+WRONG_CAMPAIGN = "WRONG_CAMPAIGN"
+"""Outcome of a report for a campaign outside the token's business: final status FAILED, subStatus NO_DATA."""
+
+_FINAL_STATES: dict[str, tuple[str, str | None]] = {**OUTCOMES, WRONG_CAMPAIGN: ("FAILED", "NO_DATA")}
+
+FAULT_KINDS: tuple[str, ...] = ("truncate", "html", "empty", "expired", "reset")
+"""Non-status fault kinds; see :class:`Fault`."""
+
+RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "generate": (1000, 3600),
+    "info": (100, 60),
+    "campaigns": (1000, 3600),
+}
+"""Per op: (requests per window, window in emulated seconds), as the spec's x-resource-limit-config says."""
+
+MSK = timezone(timedelta(hours=3))  # Yandex reports its date-times in Moscow time
+PAGE_SIZE_DEFAULT = 50
+PAGE_SIZE_MAX = 100
+STREAM_CHUNK = 64 * 1024
+
+_ERROR_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    420: "HIT_RATE_LIMIT",
+    500: "INTERNAL_ERROR",
+    503: "SERVICE_UNAVAILABLE",
+}
+_ERROR_MESSAGES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Access denied",
+    404: "Not found",
+    420: "Hit rate limit of requests",
+    500: "Internal server error",
+    503: "Service temporarily unavailable",
+}
+_JSON = "application/json;charset=utf-8"
+_HTML_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+    b"<body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>\n"
+)
+
+
+@dataclass
+class Fault:
+    """A scripted misbehaviour, consumed by the next call of its op (FIFO) before normal handling.
+
+    Exactly one of ``status`` / ``kind``:
+
+    * ``Fault(status=N)`` — a Yandex-style JSON error ``N`` (e.g. 420, 500, 503, 404) with ``message`` /
+      ``code`` (defaults per status) and extra ``headers`` (e.g. ``X-RateLimit-Resource-Until``).
+    * ``Fault(kind="truncate")`` — normal handling, but only half of the body is sent (``Content-Length``
+      still announces the full body), then the connection is closed.
+    * ``Fault(kind="html")`` — 200 with an HTML error page.
+    * ``Fault(kind="empty")`` — 200 with an empty body.
+    * ``Fault(kind="expired")`` — download only: 403 with S3's "Request has expired" XML.
+    * ``Fault(kind="reset")`` — the socket is reset without any response.
+    """
+
+    status: int | None = None
+    kind: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    message: str | None = None
+    code: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.status is None) == (self.kind is None):
+            raise ValueError("a Fault needs exactly one of status= or kind=")
+        if self.kind is not None and self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {FAULT_KINDS}")
+        if self.status is not None and not 100 <= self.status <= 599:
+            raise ValueError(f"invalid HTTP status {self.status}")
+
+
+@dataclass
+class Call:
+    """One recorded request and what the emulator answered (download bodies are not kept)."""
+
+    op: str
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # as sent; Api-Key / Authorization values replaced by "***"
+    json: Any  # the parsed JSON request body, or None
+    status: int  # returned status; 0 when the connection was reset without a response
+    at: float  # emulated seconds since start
+    url: str = ""  # absolute URL as requested (with the query string)
+    body: bytes | None = None  # raw request body (None when empty)
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: bytes | None = None  # None for downloads and resets
+
+
+@dataclass
+class ReportState:
+    """One generated report."""
+
+    report_id: str
+    business: str  # name of the business whose token generated it
+    campaign_id: int
+    month: str  # "YYYY-MM"
+    contract_types: tuple[str, ...]  # normalized; omitted in the request → the default seller's types
+    outcome: str  # a key of OUTCOMES, or WRONG_CAMPAIGN
+    created_at: float  # emulated seconds since start
+    requested_at: datetime  # emulated wall-clock time of the generate call
+    padding: int = 0
+
+    @property
+    def archive(self) -> ArchiveSpec:
+        """What determines this report's ZIP bytes."""
+        return ArchiveSpec(self.campaign_id, self.month, self.contract_types, self.padding)
+
+
+@dataclass
+class _Business:
+    name: str
+    token: str
+    business_id: int
+    campaign_ids: list[int]
+    placement_type: str
+
+
+@dataclass
+class _Reply:
+    """What to send: a body (bytes) or a stream (archive), optionally truncated or replaced by a reset."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    stream: ArchiveSpec | None = None
+    truncate: bool = False
+    reset: bool = False
+
+
+@dataclass
+class _Request:
+    """One parsed request, as handlers see it (header names lower-cased)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)  # path parameters of the matched route
+
+
+_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("POST", re.compile(r"/v2/reports/closure-documents/generate"), "generate"),
+    ("GET", re.compile(r"/v2/reports/info/(?P<id>[^/]{1,255})"), "info"),
+    ("GET", re.compile(r"/v2/campaigns"), "campaigns"),
+    ("GET", re.compile(r"/files/(?P<id>[^/]+)/(?P<name>[^/]+)"), "download"),
+)
+"""(method, path pattern, op); the op's handler is ``MarketEmulator._<op>``."""
+
+
+class _BadRequest(Exception):
+    """A 400 whose message names the offending field."""
+
+
+def _error_body(status: int, message: str | None = None, code: str | None = None) -> bytes:
+    error = {
+        "code": code or _ERROR_CODES.get(status, "ERROR"),
+        "message": message or _ERROR_MESSAGES.get(status, "Error"),
+    }
+    return json.dumps({"status": "ERROR", "errors": [error]}).encode()
+
+
+def _error(status: int, message: str | None = None, code: str | None = None) -> _Reply:
+    return _Reply(status, {"Content-Type": _JSON}, _error_body(status, message, code))
+
+
+def _ok(payload: Any) -> _Reply:
+    return _Reply(200, {"Content-Type": _JSON}, json.dumps(payload, ensure_ascii=False).encode())
+
+
+def _s3_error(status: int, code: str, message: str) -> _Reply:
+    error = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n{error}'
+    return _Reply(status, {"Content-Type": "application/xml"}, body.encode())
+
+
+def _expired() -> _Reply:
+    return _s3_error(403, "AccessDenied", "Request has expired")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(MSK).isoformat(timespec="seconds")
+
+
+def _int_param(query: Mapping[str, str], name: str, minimum: int, maximum: int) -> int | None:
+    if name not in query:
+        return None
+    try:
+        value = int(query[name])
+    except ValueError:
+        raise _BadRequest(f"{name}: must be an integer") from None
+    if not minimum <= value <= maximum:
+        raise _BadRequest(f"{name}: must be between {minimum} and {maximum}")
+    return value
+
+
+def _parse_generate(body: bytes) -> tuple[int, str, tuple[str, ...] | None]:
+    """(campaignId, "YYYY-MM", contractTypes or None) from a generate body, validated as the spec does.
+
+    Unknown fields are accepted: the spec's schema does not forbid additional properties.
+    """
+    try:
+        data = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise _BadRequest("request body: not valid JSON") from None
+    if not isinstance(data, dict):
+        raise _BadRequest("request body: must be a JSON object")
+    campaign_id = data.get("campaignId")
+    if campaign_id is None:
+        raise _BadRequest("campaignId: is required")
+    if not _is_int(campaign_id) or not 1 <= campaign_id < 2**63:
+        raise _BadRequest("campaignId: must be an int64 greater than or equal to 1")
+    period = data.get("monthOfYear")
+    if period is None:
+        raise _BadRequest("monthOfYear: is required")
+    if not isinstance(period, dict):
+        raise _BadRequest("monthOfYear: must be an object {year, month}")
+    for name, low, high in (("year", -(2**31), 2**31 - 1), ("month", 1, 12)):
+        value = period.get(name)
+        if value is None:
+            raise _BadRequest(f"monthOfYear.{name}: is required")
+        if not _is_int(value) or not low <= value <= high:
+            raise _BadRequest(f"monthOfYear.{name}: must be an integer between {low} and {high}")
+    types = data.get("contractTypes")
+    if types is not None:
+        if not isinstance(types, list) or not 1 <= len(types) <= 3:
+            raise _BadRequest("contractTypes: must be an array of 1 to 3 items")
+        if any(t not in CONTRACT_TYPES for t in types):
+            raise _BadRequest(f"contractTypes: items must be one of {', '.join(CONTRACT_TYPES)}")
+        if len(set(types)) != len(types):
+            raise _BadRequest("contractTypes: items must be unique")
+        types = tuple(types)
+    return campaign_id, f"{period['year']:04d}-{period['month']:02d}", types
+
+
+class MarketEmulator:
+    """The emulated Yandex Market Partner API; see the module docstring.
+
+    Configure it (businesses, outcomes, padding, faults), then :meth:`start` it or use it as a context
+    manager. All state is guarded by one lock; the server is a ``ThreadingHTTPServer``.
+    """
+
+    def __init__(
+        self,
+        time_scale: float = 1.0,
+        generation_seconds: float = 40.0,
+        estimate_ms: int | None = 30000,
+        link_ttl_seconds: float = 3600.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        verbose: bool = False,
+    ) -> None:
+        """``time_scale``: real seconds per emulated second. ``generation_seconds``: emulated time from
+        generate to a final status (PENDING for the first 20 %, then PROCESSING). ``estimate_ms``: the
+        ``estimatedGenerationTime`` generate returns (may be negative; None sends 0). ``link_ttl_seconds``:
+        lifetime of each signed file link. ``verbose``: log requests (never the token) to stderr."""
+        if time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        self.time_scale = time_scale
+        self.generation_seconds = generation_seconds
+        self.estimate_ms = estimate_ms
+        self.link_ttl_seconds = link_ttl_seconds
+        self.host = host
+        self.port = port
+        self.verbose = verbose
+        self.base_url: str | None = None
+        self._lock = threading.RLock()
+        self._businesses: dict[str, _Business] = {}
+        self._outcomes: dict[tuple[int, str | None], str] = {}
+        self._padding: dict[int, int] = {}
+        self._faults: dict[str, deque[Fault]] = {op: deque() for op in OPS}
+        self._calls: list[Call] = []
+        self._reports: dict[str, ReportState] = {}
+        self._counters: dict[tuple[str, str], tuple[int, int]] = {}  # (business, op) → (window index, count)
+        self._key = secrets.token_bytes(32)
+        self._archives = ArchiveStore()
+        self._started_real: float | None = None
+        self._started_wall = time.time()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------------------ configuration
+
+    def add_business(
+        self,
+        name: str,
+        token: str,
+        business_id: int,
+        campaign_ids: Iterable[int],
+        placement_type: str = "FBS",
+    ) -> None:
+        """Register a business (cabinet) with its own Api-Key token and campaigns (shops)."""
+        with self._lock:
+            if name in self._businesses:
+                raise ValueError(f"business {name!r} already exists")
+            if any(b.token == token for b in self._businesses.values()):
+                raise ValueError("that token already belongs to another business")
+            self._businesses[name] = _Business(name, token, business_id, sorted(set(campaign_ids)), placement_type)
+
+    def set_outcome(self, campaign_id: int, outcome: str, month: str | None = None) -> None:
+        """Final outcome of reports generated from now on for a campaign, in ``month`` ("YYYY-MM") or all."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; expected one of {list(OUTCOMES)}")
+        with self._lock:
+            self._outcomes[(campaign_id, month)] = outcome
+
+    def set_padding(self, campaign_id: int, n_bytes: int) -> None:
+        """Add a stored padding PDF of ``n_bytes`` to this campaign's archives (0 removes it)."""
+        if n_bytes < 0:
+            raise ValueError("n_bytes must be >= 0")
+        with self._lock:
+            self._padding[campaign_id] = n_bytes
+
+    def inject(self, op: str, *faults: Fault) -> None:
+        """Queue faults for ``op`` (one of :data:`OPS`); each is consumed by one later call, in order."""
+        if op not in OPS:
+            raise ValueError(f"unknown op {op!r}; expected one of {OPS}")
+        for fault in faults:
+            if fault.kind == "expired" and op != "download":
+                raise ValueError("Fault(kind='expired') only applies to download")
+        with self._lock:
+            self._faults[op].extend(faults)
+
+    # ------------------------------------------------------------------------------ lifecycle
+
+    def start(self) -> str:
+        """Start serving in a background thread; returns (and sets) ``base_url``."""
+        with self._lock:
+            if self._server is not None:
+                raise RuntimeError("emulator already started")
+            server = _Server((self.host, self.port), _Handler)
+            server.emulator = self
+            self._server = server
+            self.port = server.server_address[1]
+            self.base_url = f"http://{self.host}:{self.port}"
+            self._started_real = time.monotonic()
+            self._started_wall = time.time()
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="market-emulator", daemon=True
+        )
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and delete temporary archive files. Safe to call twice."""
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._archives.close()
+
+    def __enter__(self) -> MarketEmulator:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------------------ inspection
+
+    def now(self) -> float:
+        """Emulated seconds since :meth:`start` (0 before)."""
+        if self._started_real is None:
+            return 0.0
+        return (time.monotonic() - self._started_real) / self.time_scale
+
+    def wall_time(self) -> float:
+        """Emulated Unix time: the real start time plus emulated seconds since start."""
+        return self._started_wall + self.now()
+
+    @property
+    def calls(self) -> list[Call]:
+        """A snapshot of every recorded call, oldest first."""
+        with self._lock:
+            return list(self._calls)
+
+    @property
+    def reports(self) -> dict[str, ReportState]:
+        """A snapshot of every generated report by id."""
+        with self._lock:
+            return dict(self._reports)
+
+    def count(self, op: str) -> int:
+        """How many calls of ``op`` were recorded."""
+        with self._lock:
+            return sum(1 for call in self._calls if call.op == op)
+
+    def report_bytes(self, report_id: str) -> bytes:
+        """The exact ZIP served for a report (even if its outcome does not offer it for download)."""
+        with self._lock:
+            report = self._reports[report_id]
+        return self._archives.read(report.archive)
+
+    # ------------------------------------------------------------------------------ handlers
+
+    def _handle(self, request: _Request) -> tuple[str, _Reply]:
+        """Route one request; returns (op, reply), faults and rate-limit headers applied."""
+        op, handler = self._route(request)
+        fault = self._next_fault(op)
+        if fault is not None and fault.kind != "truncate":
+            reply = self._fault_reply(op, fault)
+        else:
+            try:
+                reply = handler(request)
+            except _BadRequest as problem:
+                reply = _error(400, str(problem))
+            except Exception:  # noqa: BLE001 (a bug in the emulator: answer like Yandex would, and say so)
+                traceback.print_exc()
+                reply = _error(500, "Emulator error (see its stderr)")
+            reply.truncate = fault is not None
+        if request.path.startswith("/v2/"):
+            limits = self._rate_limit_headers(op, request.headers, reply.status)
+            reply.headers = {**limits, **reply.headers}
+        if fault is not None:
+            reply.headers.update(fault.headers)
+        return op, reply
+
+    def _route(self, request: _Request) -> tuple[str, Callable[[_Request], _Reply]]:
+        """(op, handler) for a request; unroutable ones are op "unknown" with a 404/405 handler."""
+        for method, pattern, op in _ROUTES:
+            match = pattern.fullmatch(request.path)
+            if match is None:
+                continue
+            if request.method != method:
+                return "unknown", lambda _: _error(405, f"Method {request.method} is not allowed here")
+            request.params = match.groupdict()
+            handler: Callable[[_Request], _Reply] = getattr(self, f"_{op}")
+            return op, handler
+        return "unknown", lambda _: _error(404, f"No such resource: {request.path}")
+
+    def _next_fault(self, op: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get(op)
+            return queue.popleft() if queue else None
+
+    @staticmethod
+    def _fault_reply(op: str, fault: Fault) -> _Reply:
+        if fault.kind == "reset":
+            return _Reply(0, reset=True)
+        if fault.kind == "html":
+            return _Reply(200, {"Content-Type": "text/html; charset=utf-8"}, _HTML_PAGE)
+        if fault.kind == "empty":
+            return _Reply(200, {"Content-Type": "application/zip" if op == "download" else _JSON})
+        if fault.kind == "expired":
+            return _expired()
+        return _error(fault.status or 500, fault.message, fault.code)
+
+    def _business_for(self, headers: Mapping[str, str]) -> _Business | None:
+        token = headers.get("api-key")
+        with self._lock:
+            return next(
+                (b for b in self._businesses.values() if token is not None and hmac.compare_digest(b.token, token)),
+                None,
+            )
+
+    def _authenticate(self, headers: Mapping[str, str]) -> _Business | _Reply:
+        """The token's business, or the 401 reply Yandex gives."""
+        token = headers.get("api-key")
+        if token is None:
+            return _error(401, "Api-Key token not specified")
+        if token.lower().startswith("bearer "):
+            return _error(401, "Api-Key token prefix invalid")
+        business = self._business_for(headers)
+        return business if business is not None else _error(401, "Api-Key token invalid")
+
+    def _rate_limit_headers(self, op: str, headers: Mapping[str, str], status: int) -> dict[str, str]:
+        """X-RateLimit-Resource-* headers; counts 2xx/4xx per token's business and op (no enforcement)."""
+        limit, period = RATE_LIMITS.get(op, (1000, 3600))
+        now = self.now()
+        window = int(now // period)
+        business = self._business_for(headers)
+        with self._lock:
+            key = (business.name if business else "", op)
+            stored_window, used = self._counters.get(key, (window, 0))
+            used = used if stored_window == window else 0
+            if business is not None and status and status < 500:
+                used += 1
+                self._counters[key] = (window, used)
+        until = self._started_wall + (window + 1) * period
+        return {
+            "X-RateLimit-Resource-Limit": str(limit),
+            "X-RateLimit-Resource-Remaining": str(max(0, limit - used)),
+            "X-RateLimit-Resource-Until": formatdate(until, usegmt=True),
+        }
+
+    def _generate(self, request: _Request) -> _Reply:
+        business = self._authenticate(request.headers)
+        if isinstance(business, _Reply):
+            return business
+        campaign_id, month, types = _parse_generate(request.body)
+        with self._lock:
+            if campaign_id in business.campaign_ids:
+                outcome = self._outcomes.get((campaign_id, month)) or self._outcomes.get((campaign_id, None), "DONE")
+            else:
+                outcome = WRONG_CAMPAIGN
+            report = ReportState(
+                report_id=f"closure-documents-{len(self._reports) + 1}-{secrets.token_hex(8)}",
+                business=business.name,
+                campaign_id=campaign_id,
+                month=month,
+                contract_types=normalize_contract_types(types),
+                outcome=outcome,
+                created_at=self.now(),
+                requested_at=datetime.fromtimestamp(self.wall_time(), UTC),
+                padding=self._padding.get(campaign_id, 0),
+            )
+            self._reports[report.report_id] = report
+        if outcome == "DONE" and report.padding:  # build big archives while the report "generates"
+            threading.Thread(target=self._archives.prepare, args=(report.archive,), daemon=True).start()
+        estimate = self.estimate_ms if self.estimate_ms is not None else 0
+        return _ok({"status": "OK", "result": {"reportId": report.report_id, "estimatedGenerationTime": estimate}})
+
+    def _info(self, request: _Request) -> _Reply:
+        business = self._authenticate(request.headers)
+        if isinstance(business, _Reply):
+            return business
+        source = request.query.get("sourceType", "SELLER")
+        if source not in ("SELLER", "ADVERTISER"):
+            raise _BadRequest("sourceType: must be SELLER or ADVERTISER")
+        with self._lock:
+            report = self._reports.get(request.params["id"])
+        if report is None or report.business != business.name:
+            return _error(404, "Report not found.")
+        elapsed = self.now() - report.created_at
+        result: dict[str, Any] = {"generationRequestedAt": _iso(report.requested_at)}
+        if elapsed < self.generation_seconds:
+            result["status"] = "PENDING" if elapsed < 0.2 * self.generation_seconds else "PROCESSING"
+            result["estimatedGenerationTime"] = max(0, round((self.generation_seconds - elapsed) * 1000))
+            return _ok({"status": "OK", "result": result})
+        status, sub_status = _FINAL_STATES[report.outcome]
+        result["status"] = status
+        if sub_status is not None:
+            result["subStatus"] = sub_status
+        result["generationFinishedAt"] = _iso(report.requested_at + timedelta(seconds=self.generation_seconds))
+        if status == "DONE" and sub_status is None:
+            result["file"] = self._sign_link(report)
+        return _ok({"status": "OK", "result": result})
+
+    def _campaigns(self, request: _Request) -> _Reply:
+        business = self._authenticate(request.headers)
+        if isinstance(business, _Reply):
+            return business
+        items = [
+            {
+                "id": cid,
+                "domain": f"Shop {cid}",
+                "business": {"id": business.business_id, "name": business.name},
+                "placementType": business.placement_type,
+                "apiAvailability": "AVAILABLE",
+            }
+            for cid in business.campaign_ids
+        ]
+        if "pageToken" in request.query or "limit" in request.query:  # token pagination
+            limit = _int_param(request.query, "limit", 1, PAGE_SIZE_MAX) or PAGE_SIZE_DEFAULT
+            offset = self._decode_page_token(request.query.get("pageToken"))
+            payload: dict[str, Any] = {"campaigns": items[offset : offset + limit]}
+            if offset + limit < len(items):
+                next_token = base64.urlsafe_b64encode(f"offset:{offset + limit}".encode()).decode()
+                payload["paging"] = {"nextPageToken": next_token}
+            else:
+                payload["paging"] = {}
+            return _ok(payload)
+        page = _int_param(request.query, "page", 1, 10000) or 1
+        size = _int_param(request.query, "pageSize", 1, PAGE_SIZE_MAX) or PAGE_SIZE_DEFAULT
+        offset = (page - 1) * size
+        chunk = items[offset : offset + size]
+        pager: dict[str, int] = {
+            "total": len(items),
+            "currentPage": page,
+            "pageSize": size,
+            "pagesCount": max(1, -(-len(items) // size)),
+        }
+        if chunk:
+            pager.update({"from": offset + 1, "to": offset + len(chunk)})
+        return _ok({"campaigns": chunk, "pager": pager})
+
+    @staticmethod
+    def _decode_page_token(token: str | None) -> int:
+        if not token:
+            return 0
+        try:
+            prefix, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+            if prefix == "offset" and int(offset) >= 0:
+                return int(offset)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            pass
+        raise _BadRequest("pageToken: invalid page token")
+
+    # ------------------------------------------------------------------------------ file links
+
+    def _signature(self, path: str, expires: str, nonce: str) -> str:
+        return hmac.new(self._key, f"{path}\n{expires}\n{nonce}".encode(), hashlib.sha256).hexdigest()
+
+    def _sign_link(self, report: ReportState) -> str:
+        """A fresh link (new nonce, new expiry) to the report's archive."""
+        path = f"/files/{quote(report.report_id, safe='')}/{report.archive.file_name}"
+        expires = str(int(self.wall_time() + self.link_ttl_seconds))
+        nonce = secrets.token_hex(8)
+        signature = self._signature(path, expires, nonce)
+        return f"{self.base_url}{path}?expires={expires}&nonce={nonce}&signature={signature}"
+
+    def _download(self, request: _Request) -> _Reply:
+        expires, nonce, signature = (request.query.get(k, "") for k in ("expires", "nonce", "signature"))
+        if not hmac.compare_digest(self._signature(request.path, expires, nonce), signature):
+            return _s3_error(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+            )
+        if self.wall_time() > int(expires):
+            return _expired()
+        with self._lock:
+            report = self._reports.get(unquote(request.params["id"]))
+        if report is None:
+            return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
+        spec = report.archive
+        size = self._archives.size(spec)
+        return _Reply(
+            200,
+            {
+                "Content-Type": "application/zip",
+                "Content-Length": str(size),
+                "Content-Disposition": f'attachment; filename="{spec.file_name}"',
+            },
+            stream=spec,
+        )
+
+    # ------------------------------------------------------------------------------ recording
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def _open_archive(self, spec: ArchiveSpec) -> BinaryIO:
+        return self._archives.open(spec)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    emulator: MarketEmulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if self.emulator.verbose:
+            super().handle_error(request, client_address)
+
+
+_SECRET_HEADERS = {"api-key", "authorization"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "MarketEmulator/1.0"
+    timeout = 60
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms delayed-ACK stalls
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """``Date`` shows the emulated clock, consistent with X-RateLimit-Resource-Until and link expiry."""
+        return formatdate(self.server.emulator.wall_time() if timestamp is None else timestamp, usegmt=True)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature of the base class)
+        if self.server.emulator.verbose:
+            sys.stderr.write(f"market-emulator: {format % args}\n")
+
+    def _serve(self) -> None:
+        emulator = self.server.emulator
+        split = urlsplit(self.path)
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
+        length = self.headers.get("Content-Length", "0")
+        if not length.isdigit():
+            self.send_error(400, "Bad Content-Length")
+            return
+        body = self.rfile.read(int(length))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        op, reply = emulator._handle(_Request(self.command, split.path, query, headers, body))
+        try:
+            parsed = json.loads(body) if body else None
+        except (ValueError, UnicodeDecodeError):
+            parsed = None
+        emulator._record(
+            Call(
+                op=op,
+                method=self.command,
+                path=split.path,
+                query=query,
+                headers={k: ("***" if k.lower() in _SECRET_HEADERS else v) for k, v in self.headers.items()},
+                json=parsed,
+                status=reply.status,
+                at=emulator.now(),
+                url=f"{emulator.base_url}{self.path}",
+                body=body or None,
+                response_headers=dict(reply.headers),
+                response_body=None if reply.stream is not None or reply.reset else reply.body,
+            )
+        )  # recorded before replying, so a client that got its response always finds the call
+        self._send(reply)
+
+    def _send(self, reply: _Reply) -> None:
+        if reply.reset:
+            self._reset()
+            return
+        self.send_response(reply.status)
+        headers = {"Content-Length": str(len(reply.body)), **reply.headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        total = int(headers["Content-Length"])
+        budget = total // 2 if reply.truncate else total
+        try:
+            if reply.stream is None:
+                self.wfile.write(reply.body[:budget])
+            else:
+                self._copy_archive(reply.stream, budget)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            return
+        if reply.truncate:  # the server then closes the socket gracefully: the client sees a short body
+            self.close_connection = True
+
+    def _copy_archive(self, spec: ArchiveSpec, budget: int) -> None:
+        with self.server.emulator._open_archive(spec) as reader:
+            while budget > 0:
+                chunk = reader.read(min(STREAM_CHUNK, budget))
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                budget -= len(chunk)
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP RST, without any response."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
