@@ -17,7 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "local.run", *args],
-        cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -45,11 +50,22 @@ def market(token: str):
         yield emulator
 
 
-@pytest.mark.parametrize(("campaign", "exit_code", "status"), [
-    ("2001", 0, "ARCHIVED"), ("2002", 0, "NO_DOCUMENTS"), ("2003", 1, "FAILED")])
+@pytest.mark.parametrize(
+    ("campaign", "exit_code", "status"), [("2001", 0, "ARCHIVED"), ("2002", 0, "NO_DOCUMENTS"), ("2003", 1, "FAILED")]
+)
 def test_api_url_points_the_runner_at_another_server(market, token, campaign, exit_code, status):
-    result = run("--api-url", market.base_url, "--campaign-id", campaign, "--month", "2025-11",
-                 "--time-scale", str(TIME_SCALE), "--json", env={"MARKET_API_KEY": token})
+    result = run(
+        "--api-url",
+        market.base_url,
+        "--campaign-id",
+        campaign,
+        "--month",
+        "2025-11",
+        "--time-scale",
+        str(TIME_SCALE),
+        "--json",
+        env={"MARKET_API_KEY": token},
+    )
 
     assert result.returncode == exit_code, result.stderr
     report = json.loads(result.stdout)
@@ -62,8 +78,17 @@ def test_api_url_points_the_runner_at_another_server(market, token, campaign, ex
 
 
 def test_invalid_values_are_the_state_machines_to_reject(market, token):
-    result = run("--api-url", market.base_url, "--campaign-id", "0", "--campaign-id", "abc", "--month", "2025-13",
-                 env={"MARKET_API_KEY": token})
+    result = run(
+        "--api-url",
+        market.base_url,
+        "--campaign-id",
+        "0",
+        "--campaign-id",
+        "abc",
+        "--month",
+        "2025-13",
+        env={"MARKET_API_KEY": token},
+    )
 
     assert result.returncode == 1
     assert result.stdout.startswith("Execution FAILED: InvalidInput")
@@ -71,10 +96,19 @@ def test_invalid_values_are_the_state_machines_to_reject(market, token):
     assert market.calls == []
 
 
-@pytest.mark.parametrize("args", [
-    ["--time-scale", "0"], ["--time-scale", "fast"], ["--month"], ["--api-url", "http://127.0.0.1:9"], ["--bogus"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--time-scale", "0"], ["--time-scale", "fast"], ["--month"], ["--api-url", "http://127.0.0.1:9"], ["--bogus"]],
+)
 def test_unparseable_arguments_exit_2(args):
     env = {k: v for k, v in os.environ.items() if k != "MARKET_API_KEY"}
-    result = subprocess.run([sys.executable, "-m", "local.run", *args], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "local.run", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2 and "usage:" in result.stderr

@@ -129,6 +129,9 @@ def test_contract_types_are_sent_and_part_of_the_key(aws: EmbeddedAws, emulator:
 
     assert execution.status == "SUCCEEDED", execution.cause
     generate = next(c for c in emulator.calls if c.op == "generate")
-    assert generate.json == {"campaignId": 1001, "monthOfYear": {"year": 2025, "month": 12},
-                             "contractTypes": ["INCOME", "MARKETING"]}
+    assert generate.json == {
+        "campaignId": 1001,
+        "monthOfYear": {"year": 2025, "month": 12},
+        "contractTypes": ["INCOME", "MARKETING"],
+    }
     assert any(k.endswith("_2025-12_INCOME-MARKETING.zip") for k in aws.objects())

@@ -70,13 +70,16 @@ def test_stream_reset_mid_multipart_leaves_no_open_upload(s3):
     assert_nothing_left(s3)
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    (b"<!DOCTYPE html><html>Service unavailable</html>", "not a ZIP"),
-    (b"", "empty"),
-    (b"PK\x03\x04" + os.urandom(5000), "not a readable ZIP"),
-    (LARGE[: len(LARGE) - 200], "not a readable ZIP"),  # cut off, but no Content-Length to notice it
-    (make_zip({}), "ZIP"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"<!DOCTYPE html><html>Service unavailable</html>", "not a ZIP"),
+        (b"", "empty"),
+        (b"PK\x03\x04" + os.urandom(5000), "not a readable ZIP"),
+        (LARGE[: len(LARGE) - 200], "not a readable ZIP"),  # cut off, but no Content-Length to notice it
+        (make_zip({}), "ZIP"),
+    ],
+)
 def test_invalid_archives_are_never_stored(s3, body, reason):
     with pytest.raises(InvalidArchive, match=reason):
         ArchiveStore(s3, BUCKET).store_zip(KEY, chunks(body), None)

@@ -18,8 +18,10 @@ def test_moscow_midnight_edge_is_judged_in_moscow_time():
     assert str(Month.previous_to(datetime(2025, 12, 31, 20, 30, tzinfo=UTC))) == "2025-11"
 
 
-@pytest.mark.parametrize(("start", "shift", "expected"), [("2025-01", -1, "2024-12"), ("2025-12", 1, "2026-01"),
-                                                          ("2025-03", -15, "2023-12"), ("2025-06", 0, "2025-06")])
+@pytest.mark.parametrize(
+    ("start", "shift", "expected"),
+    [("2025-01", -1, "2024-12"), ("2025-12", 1, "2026-01"), ("2025-03", -15, "2023-12"), ("2025-06", 0, "2025-06")],
+)
 def test_shift(start, shift, expected):
     assert str(Month.parse(start).shift(shift)) == expected
 

@@ -3,11 +3,18 @@ import pytest
 from closing_docs import polling
 
 
-@pytest.mark.parametrize(("estimate_ms", "expected"), [
-    (30_000, 30), (1, polling.MIN_WAIT_SECONDS), (10**9, polling.DEFAULT_FIRST_WAIT_SECONDS),
-    (-9007199254740991, polling.DEFAULT_FIRST_WAIT_SECONDS), (None, polling.DEFAULT_FIRST_WAIT_SECONDS),
-    (0, polling.DEFAULT_FIRST_WAIT_SECONDS), (3_600_000, polling.MAX_WAIT_SECONDS),
-])
+@pytest.mark.parametrize(
+    ("estimate_ms", "expected"),
+    [
+        (30_000, 30),
+        (1, polling.MIN_WAIT_SECONDS),
+        (10**9, polling.DEFAULT_FIRST_WAIT_SECONDS),
+        (-9007199254740991, polling.DEFAULT_FIRST_WAIT_SECONDS),
+        (None, polling.DEFAULT_FIRST_WAIT_SECONDS),
+        (0, polling.DEFAULT_FIRST_WAIT_SECONDS),
+        (3_600_000, polling.MAX_WAIT_SECONDS),
+    ],
+)
 def test_first_wait_is_the_estimate_clamped(estimate_ms, expected):
     assert polling.first_wait(estimate_ms) == expected
 

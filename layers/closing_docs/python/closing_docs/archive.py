@@ -41,7 +41,9 @@ class ArchiveKeys:
 def archive_keys(prefix: str, job: Job) -> ArchiveKeys:
     """Deterministic keys of a campaign-month: ``<prefix>/<YYYY-MM>/<business>/<campaignId>/...``."""
     types = "-".join(t.value for t in job.contract_types) if job.contract_types else "ALL"
-    stem = f"{prefix}/{job.month}/{job.business}/{job.campaign_id}/closing-documents_{job.campaign_id}_{job.month}_{types}"
+    stem = (
+        f"{prefix}/{job.month}/{job.business}/{job.campaign_id}/closing-documents_{job.campaign_id}_{job.month}_{types}"
+    )
     return ArchiveKeys(zip=f"{stem}.zip", manifest=f"{stem}.manifest.json")
 
 
@@ -163,7 +165,8 @@ class ArchiveStore:
         self.s3.upload_fileobj(
             reader, self.bucket, key, ExtraArgs={"ContentType": "application/zip"}, Config=TRANSFER_CONFIG
         )
-        assert reader.documents is not None  # set at end of stream, before the upload completes
+        if reader.documents is None:  # set at the end of the stream, before the upload completes
+            raise InvalidArchive("the upload finished before the download was verified")
         return StoredZip(key, reader.sha256.hexdigest(), reader.size, reader.documents)
 
     def write_manifest(self, key: str, manifest: Manifest) -> None:

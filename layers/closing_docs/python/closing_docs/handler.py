@@ -33,4 +33,4 @@ def lambda_step(model: type[In], step: Callable[[In], Wire]) -> Handler:
     def handler(event: In, context: LambdaContext) -> dict[str, Any]:
         return step(event).wire()
 
-    return handler  # type: ignore[no-any-return]
+    return handler

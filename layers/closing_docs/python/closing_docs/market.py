@@ -93,9 +93,7 @@ class MarketClient:
             if response.status_code in _ERRORS_BY_STATUS:
                 error_class = _ERRORS_BY_STATUS[response.status_code]
                 if error_class is MarketRateLimited:
-                    raise MarketRateLimited(
-                        text, retry_after_seconds=_retry_after(response), status=420, code=code
-                    )
+                    raise MarketRateLimited(text, retry_after_seconds=_retry_after(response), status=420, code=code)
                 raise error_class(text, status=response.status_code, code=code)
             if response.status_code >= 500:
                 raise MarketServerError(text, status=response.status_code, code=code)

@@ -24,7 +24,7 @@ def api_key(settings: Settings) -> str:
             f"cannot read secret {settings.api_key_secret!r}; create it and put the Market Api-Key in it "
             "(README: 'Put the token in')"
         ) from None
-    text = (value.decode() if isinstance(value, bytes) else str(value)).strip()
+    text = str(value).strip()  # get_secret returns the SecretString as str
     if text.startswith("{"):
         try:
             text = str(json.loads(text)[settings.business]).strip()

@@ -102,8 +102,7 @@ def resolve_plan(raw: object, start_time: datetime, settings: Settings) -> RunPl
         month = Month.parse(start.month)
         if month >= current:
             raise InvalidInput(
-                f"month: must be {ALLOWED['month']}; {month} is not over yet "
-                f"(the latest month is {current.shift(-1)})"
+                f"month: must be {ALLOWED['month']}; {month} is not over yet (the latest month is {current.shift(-1)})"
             )
     campaign_ids = start.campaign_ids or list(settings.default_campaign_ids)
     if not campaign_ids:

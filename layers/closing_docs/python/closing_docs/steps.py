@@ -47,7 +47,7 @@ def reset_caches() -> None:
     get_settings.cache_clear()
     market.cache_clear()
     store.cache_clear()
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
 def _log_keys(step: JobStep, **extra: Any) -> None:
