@@ -1,0 +1,98 @@
+"""The pipeline's Market client over real HTTP to the emulator: its requests match the official spec,
+and every HTTP failure maps to the error name the state machine retries or reports."""
+
+from email.utils import formatdate
+
+import pytest
+
+from closing_docs.errors import (
+    DownloadFailed,
+    MarketBadRequest,
+    MarketForbidden,
+    MarketRateLimited,
+    MarketServerError,
+    MarketUnauthorized,
+    MarketUnavailable,
+    ReportNotFound,
+)
+from closing_docs.market import MarketClient
+from closing_docs.models import ContractType
+from closing_docs.months import Month
+from local.contract import validate_request, validate_response
+from local.emulator import Fault, MarketEmulator
+
+DECEMBER = Month(2025, 12)
+
+
+@pytest.fixture
+def client(emulator: MarketEmulator, token: str) -> MarketClient:
+    return MarketClient(emulator.base_url, token)
+
+
+def test_every_request_and_response_matches_the_spec(client: MarketClient, emulator: MarketEmulator):
+    client.generate_closure_documents(1001, DECEMBER, None)
+    report = client.generate_closure_documents(1002, DECEMBER, [ContractType.INCOME, ContractType.MARKETING])
+    client.report_info(report.report_id)
+
+    api_calls = [c for c in emulator.calls if c.op in ("generate", "info")]
+    assert [c.op for c in api_calls] == ["generate", "generate", "info"]
+    for call in api_calls:
+        assert call.headers.get("Api-Key") == "***"  # sent (the emulator masks it), no Bearer prefix
+        validate_request(call.method, call.url, call.headers, call.body)
+        validate_response(
+            call.method,
+            call.url,
+            call.status,
+            call.response_headers,
+            call.response_body,
+            call.response_headers.get("Content-Type", "application/json"),
+        )
+    assert api_calls[0].json == {"campaignId": 1001, "monthOfYear": {"year": 2025, "month": 12}}
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "text"),
+    [
+        (Fault(status=400, message="campaignId: wrong"), MarketBadRequest, "HTTP 400"),
+        (Fault(status=401, message="Api-Key token invalid"), MarketUnauthorized, "Api-Key token invalid"),
+        (Fault(status=403, message="Access denied"), MarketForbidden, "HTTP 403"),
+        (Fault(status=420, message="Active reports limit exceeded"), MarketRateLimited, "Active reports limit"),
+        (Fault(status=500), MarketServerError, "HTTP 500"),
+        (Fault(status=503), MarketServerError, "HTTP 503"),
+        (Fault(kind="reset"), MarketUnavailable, "no answer"),
+    ],
+)
+def test_http_failures_map_to_pipeline_errors(client: MarketClient, emulator: MarketEmulator, fault, error, text):
+    emulator.inject("generate", fault)
+    with pytest.raises(error, match=text):
+        client.generate_closure_documents(1001, DECEMBER, None)
+
+
+def test_rate_limit_reads_resource_until(client: MarketClient, emulator: MarketEmulator):
+    until = emulator.wall_time() + 120
+    emulator.inject(
+        "generate", Fault(status=420, headers={"X-RateLimit-Resource-Until": formatdate(until, usegmt=True)})
+    )
+    with pytest.raises(MarketRateLimited) as caught:
+        client.generate_closure_documents(1001, DECEMBER, None)
+    assert caught.value.retry_after_seconds is not None
+
+
+def test_unknown_report_is_report_not_found(client: MarketClient):
+    with pytest.raises(ReportNotFound, match="Report not found"):
+        client.report_info("no-such-report")
+
+
+def test_download_sends_no_api_key_and_refuses_expired_links(client: MarketClient, emulator: MarketEmulator):
+    emulator.generation_seconds = 0
+    report = client.generate_closure_documents(1001, DECEMBER, None)
+    link = client.report_info(report.report_id).file
+    chunks, length = client.download(link, 1024)
+    assert b"".join(chunks) == emulator.report_bytes(report.report_id) and length
+    download = next(c for c in emulator.calls if c.op == "download")
+    assert "Api-Key" not in download.headers
+
+    emulator.inject("download", Fault(kind="expired"))
+    with pytest.raises(DownloadFailed, match="expired or was refused") as caught:
+        client.download(client.report_info(report.report_id).file, 1024)
+    assert "signature" not in str(caught.value)

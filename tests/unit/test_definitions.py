@@ -1,0 +1,73 @@
+"""What template.yaml and the ASL promise, checked against each other and against the code."""
+
+import json
+from pathlib import Path
+
+from closing_docs import errors
+from local.template import ROOT, load_template
+
+ASL = json.loads((ROOT / "statemachine" / "closing_documents.asl.json").read_text())
+TEMPLATE = load_template()
+RESOURCES = TEMPLATE["Resources"]
+
+
+def all_states(states: dict) -> dict:
+    found = dict(states)
+    for state in states.values():
+        if "ItemProcessor" in state:
+            found |= all_states(state["ItemProcessor"]["States"])
+    return found
+
+
+def test_every_error_name_in_retry_and_catch_is_raised_by_the_code_or_by_aws():
+    ours = {name for name, value in vars(errors).items() if isinstance(value, type) and issubclass(value, Exception)}
+    for name, state in all_states(ASL["States"]).items():
+        for rule in state.get("Retry", []) + state.get("Catch", []):
+            for error in rule["ErrorEquals"]:
+                assert error in ours or error.startswith(("States.", "Lambda.")), f"{name}: unknown error {error}"
+
+
+def test_definition_substitutions_match_the_placeholders():
+    text = (ROOT / "statemachine" / "closing_documents.asl.json").read_text()
+    machine = RESOURCES["ClosingDocumentsStateMachine"]["Properties"]
+    for key in machine["DefinitionSubstitutions"]:
+        assert "${" + key + "}" in text
+    assert text.count("${") == sum(text.count("${" + k + "}") for k in machine["DefinitionSubstitutions"])
+
+
+def test_state_machine_is_standard_timed_traced_and_logs_no_execution_data():
+    machine = RESOURCES["ClosingDocumentsStateMachine"]["Properties"]
+    assert machine["Type"] == "STANDARD" and machine["Tracing"] == {"Enabled": True}
+    assert machine["Logging"]["IncludeExecutionData"] is False
+    assert 0 < ASL["TimeoutSeconds"] <= 7 * 86400
+    assert ASL.get("QueryLanguage", "JSONPath") == "JSONPath"
+    assert "Assign" not in json.dumps(ASL)
+
+
+def test_monthly_schedule_is_moscow_time_with_retries_and_a_dead_letter_queue():
+    (event,) = RESOURCES["ClosingDocumentsStateMachine"]["Properties"]["Events"].values()
+    schedule = event["Properties"]
+    assert event["Type"] == "ScheduleV2" and schedule["ScheduleExpressionTimezone"] == "Europe/Moscow"
+    assert schedule["ScheduleExpression"] == {"Ref": "ScheduleExpression"}
+    assert json.loads(schedule["Input"]) == {"scheduledTime": "<aws.scheduler.scheduled-time>"}
+    assert schedule["RetryPolicy"]["MaximumRetryAttempts"] > 0 and "DeadLetterConfig" in schedule
+
+
+def test_functions_are_python313_arm64_with_the_layer_and_exist_on_disk():
+    globals_ = TEMPLATE["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.13" and globals_["Architectures"] == ["arm64"]
+    layer = RESOURCES["ClosingDocsLayer"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    functions = [r for r in RESOURCES.values() if r["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) == 4
+    for function in functions:
+        assert (ROOT / function["Properties"]["CodeUri"] / "app.py").is_file()
+    assert Path(ROOT / layer["Properties"]["ContentUri"] / "closing_docs" / "__init__.py").is_file()
+
+
+def test_archive_bucket_is_encrypted_versioned_private_and_retained():
+    bucket = RESOURCES["ArchiveBucket"]
+    props = bucket["Properties"]
+    assert bucket["DeletionPolicy"] == "Retain" and props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(props["PublicAccessBlockConfiguration"].values()) and len(props["PublicAccessBlockConfiguration"]) == 4
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
