@@ -15,6 +15,7 @@ import os
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from openapi_core import OpenAPI
@@ -119,3 +120,21 @@ def validate_response(
         load_spec().validate_response(request, response)
     except Exception as error:  # openapi-core raises several unrelated exception types
         raise _fail(f"response {status} to {method.upper()} {urlsplit(url).path}", error) from error
+
+
+def validate_recorded_response(call: Any) -> None:
+    """Validate the response of an exchange recorded by the emulator (``local.emulator.Call``)."""
+    validate_response(
+        call.method,
+        call.url,
+        call.status,
+        call.response_headers,
+        call.response_body,
+        call.response_headers.get("Content-Type", "application/json"),
+    )
+
+
+def validate_exchange(call: Any) -> None:
+    """Validate both sides of an exchange recorded by the emulator."""
+    validate_request(call.method, call.url, call.headers, call.body)
+    validate_recorded_response(call)

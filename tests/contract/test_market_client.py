@@ -18,7 +18,7 @@ from closing_docs.errors import (
 from closing_docs.market import MarketClient
 from closing_docs.models import ContractType
 from closing_docs.months import Month
-from local.contract import validate_request, validate_response
+from local.contract import validate_exchange
 from local.emulator import Fault, MarketEmulator
 
 DECEMBER = Month(2025, 12)
@@ -38,15 +38,7 @@ def test_every_request_and_response_matches_the_spec(client: MarketClient, emula
     assert [c.op for c in api_calls] == ["generate", "generate", "info"]
     for call in api_calls:
         assert call.headers.get("Api-Key") == "***"  # sent (the emulator masks it), no Bearer prefix
-        validate_request(call.method, call.url, call.headers, call.body)
-        validate_response(
-            call.method,
-            call.url,
-            call.status,
-            call.response_headers,
-            call.response_body,
-            call.response_headers.get("Content-Type", "application/json"),
-        )
+        validate_exchange(call)
     assert api_calls[0].json == {"campaignId": 1001, "monthOfYear": {"year": 2025, "month": 12}}
 
 
