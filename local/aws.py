@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from moto import mock_aws
@@ -47,11 +48,15 @@ _IGNORED_TYPES = {
     "AWS::S3::BucketPolicy",
     "AWS::SNS::Subscription",
     "AWS::SQS::Queue",  # the schedule's dead-letter queue; schedules do not fire locally
+    "AWS::KMS::Key",  # local topics are not encrypted
+    "AWS::SNS::TopicPolicy",
+    "AWS::Events::Rule",  # moto emits no Step Functions status-change events
 }
 _CREATED_TYPES = {
     "AWS::S3::Bucket",
     "AWS::SNS::Topic",
     "AWS::SecretsManager::Secret",
+    "AWS::DynamoDB::Table",
     "AWS::Serverless::Function",
     "AWS::Serverless::StateMachine",
 }
@@ -172,14 +177,25 @@ class EmbeddedAws:
         parameters: dict[str, str] | None = None,
         time_scale: float = 1.0,
         stack_name: str = "closing-docs-local",
+        market_url: str | None = None,
     ) -> None:
+        """``parameters`` override template.yaml's parameters. ``market_url``: the Market API to use; its
+        origin is added to the allowed download origins (a local server serves its own files)."""
         self.api_key = api_key
         self.time_scale = time_scale
         self.stack_name = stack_name
         self.template = load_template()
+        parameters = dict(parameters or {})
+        if market_url:
+            parts = urlsplit(market_url)
+            default = self.template["Parameters"]["DownloadAllowedOrigins"]["Default"]
+            allowed = parameters.get("DownloadAllowedOrigins", default)
+            parameters.update(
+                ApiBaseUrl=market_url, DownloadAllowedOrigins=f"{allowed},{parts.scheme}://{parts.netloc}"
+            )
         self.resolver = Resolver.for_template(
             self.template,
-            parameters or {},
+            parameters,
             {
                 "AWS::StackName": stack_name,
                 "AWS::Region": REGION,
@@ -222,12 +238,15 @@ class EmbeddedAws:
         self._patch(LambdaFunction, "_invoke_lambda", _invoke_in_process)
         self._patch(wait_function.WaitFunction, "_wait_interval", _scaled_wait(self.time_scale))
         self._patch(retrier_decl, "time", _ScaledTime(self.time_scale))
+        if str(LAYER_DIR) not in sys.path:
+            sys.path.insert(0, str(LAYER_DIR))
+        from closing_docs import market  # the layer's own pause before a 420's reset is a Retry delay too
+
+        self._patch(market, "pause", _ScaledTime(self.time_scale).sleep)
         for noisy in ("moto", "botocore", "urllib3"):
             logger = logging.getLogger(noisy)
             self._stack.callback(logger.setLevel, logger.level)
             logger.setLevel(logging.CRITICAL)
-        if str(LAYER_DIR) not in sys.path:
-            sys.path.insert(0, str(LAYER_DIR))
         self._stack.enter_context(_environment({"AWS_DEFAULT_REGION": REGION, "POWERTOOLS_TRACE_DISABLED": "true"}))
         self._create_resources()
         self._stack.enter_context(_environment(self.environment))
@@ -280,6 +299,18 @@ class EmbeddedAws:
             ]
             resolver.refs[logical] = arn
 
+        dynamodb = self.client("dynamodb")
+        for logical, props in self._resources("AWS::DynamoDB::Table"):
+            name = f"{self.stack_name}-{logical}"
+            dynamodb.create_table(
+                TableName=name,
+                KeySchema=props["KeySchema"],
+                AttributeDefinitions=props["AttributeDefinitions"],
+                BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
+            )
+            resolver.refs[logical] = name
+            resolver.attrs[(logical, "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+
         globals_ = self.template.get("Globals", {}).get("Function", {})
         self.environment = {k: str(v) for k, v in resolve(globals_.get("Environment", {}).get("Variables", {})).items()}
         lambda_ = self.client("lambda")
@@ -312,7 +343,7 @@ class EmbeddedAws:
             for key, value in resolve(props.get("DefinitionSubstitutions", {})).items():
                 definition = definition.replace("${" + key + "}", str(value))
             self.state_machine_arn = self.client("stepfunctions").create_state_machine(
-                name=f"{self.stack_name}-{logical}",
+                name=resolve(props.get("Name", f"{self.stack_name}-{logical}")),
                 definition=definition,
                 roleArn=role,
                 type=props.get("Type", "STANDARD"),

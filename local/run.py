@@ -100,12 +100,7 @@ def start_input(args: argparse.Namespace) -> dict[str, Any]:
 def market(args: argparse.Namespace) -> Iterator[tuple[str, str, dict[str, str], float]]:
     """(API URL, key, template parameter overrides, time scale) for a real server or a started emulator."""
     if args.api_url:
-        yield (
-            args.api_url.rstrip("/"),
-            args.api_key or os.environ["MARKET_API_KEY"],
-            {"ApiBaseUrl": args.api_url.rstrip("/")},
-            args.time_scale or 1.0,
-        )
+        yield args.api_url.rstrip("/"), args.api_key or os.environ["MARKET_API_KEY"], {}, args.time_scale or 1.0
         return
     scale = args.time_scale or EMULATOR_TIME_SCALE
     key = secrets.token_urlsafe(24)
@@ -113,15 +108,7 @@ def market(args: argparse.Namespace) -> Iterator[tuple[str, str, dict[str, str],
     emulator = MarketEmulator(time_scale=scale)
     emulator.add_business(name="demo", token=key, business_id=5001, campaign_ids=campaigns)
     with emulator:
-        yield (
-            emulator.base_url,
-            key,
-            {
-                "ApiBaseUrl": emulator.base_url,
-                "CampaignIds": ",".join(map(str, DEMO_CAMPAIGNS)),
-            },
-            scale,
-        )
+        yield emulator.base_url, key, {"CampaignIds": ",".join(map(str, DEMO_CAMPAIGNS))}, scale
 
 
 def archives(objects: dict[str, bytes]) -> list[dict[str, Any]]:
@@ -159,7 +146,7 @@ def summary(result: dict[str, Any], api_url: str, emulated: bool, bucket: str, o
 def run(args: argparse.Namespace, log: TextIO) -> dict[str, Any]:
     with (
         market(args) as (api_url, key, parameters, scale),
-        EmbeddedAws(api_key=key, parameters=parameters, time_scale=scale) as aws,
+        EmbeddedAws(api_key=key, parameters=parameters, time_scale=scale, market_url=api_url) as aws,
         contextlib.redirect_stdout(log),
         contextlib.redirect_stderr(log),
     ):

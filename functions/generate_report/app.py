@@ -2,6 +2,6 @@
 
 from closing_docs import steps
 from closing_docs.handler import lambda_step
-from closing_docs.models import JobStep
+from closing_docs.models import GenerateStep
 
-lambda_handler = lambda_step(JobStep, steps.generate)
+lambda_handler = lambda_step(GenerateStep, steps.generate)

@@ -38,9 +38,18 @@ class ArchiveKeys:
     manifest: str
 
 
+def _types_label(job: Job) -> str:
+    return "-".join(t.value for t in job.contract_types) if job.contract_types else "ALL"
+
+
+def lock_key(job: Job) -> str:
+    """The lock of a campaign-month and contract types (see claims.py)."""
+    return f"{job.business}#{job.campaign_id}#{job.month}#{_types_label(job)}"
+
+
 def archive_keys(prefix: str, job: Job) -> ArchiveKeys:
     """Deterministic keys of a campaign-month: ``<prefix>/<YYYY-MM>/<business>/<campaignId>/...``."""
-    types = "-".join(t.value for t in job.contract_types) if job.contract_types else "ALL"
+    types = _types_label(job)
     stem = (
         f"{prefix}/{job.month}/{job.business}/{job.campaign_id}/closing-documents_{job.campaign_id}_{job.month}_{types}"
     )
@@ -168,6 +177,14 @@ class ArchiveStore:
         if reader.documents is None:  # set at the end of the stream, before the upload completes
             raise InvalidArchive("the upload finished before the download was verified")
         return StoredZip(key, reader.sha256.hexdigest(), reader.size, reader.documents)
+
+    def read_manifest(self, key: str) -> Manifest | None:
+        """The manifest at ``key``, or None when the campaign-month is not archived."""
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except self.s3.exceptions.NoSuchKey:
+            return None
+        return Manifest.model_validate_json(body)
 
     def write_manifest(self, key: str, manifest: Manifest) -> None:
         body = json.dumps(manifest.wire(), ensure_ascii=False, indent=2).encode()

@@ -10,6 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ConfigurationError
 from .models import ContractType
 
+# Where Yandex's signed file links may point. The host is undocumented: Yandex's own domains by default;
+# an entry is an origin whose host may start with "*." (any subdomain, or the domain itself).
+DEFAULT_DOWNLOAD_ALLOWED = (
+    "https://*.yandex.net",
+    "https://*.yandex.ru",
+    "https://*.yandex.com",
+    "https://*.yandexcloud.net",
+)
+
 
 def _split(value: object) -> object:
     """``"1, 2"`` -> ``["1", "2"]``; ``""`` -> ``[]`` (CloudFormation passes lists as comma strings)."""
@@ -31,9 +40,14 @@ class Settings(BaseModel):
     default_campaign_ids: tuple[int, ...] = Field((), alias="DEFAULT_CAMPAIGN_IDS")
     default_contract_types: tuple[ContractType, ...] = Field((), alias="DEFAULT_CONTRACT_TYPES")
     max_status_checks: int = Field(40, alias="MAX_STATUS_CHECKS", ge=1, le=500)
+    max_regenerations: int = Field(2, alias="MAX_REGENERATIONS", ge=0, le=10)
+    recheck_days: int = Field(7, alias="NOT_PUBLISHED_RECHECK_DAYS", ge=0, le=8)
+    recheck_seconds: int = Field(86400, alias="NOT_PUBLISHED_RECHECK_SECONDS", ge=1, le=86400)
+    lock_table: str = Field(alias="LOCK_TABLE")
+    download_allowed: tuple[str, ...] = Field(DEFAULT_DOWNLOAD_ALLOWED, alias="DOWNLOAD_ALLOWED_ORIGINS")
     secret_max_age_seconds: int = Field(300, alias="SECRET_MAX_AGE_SECONDS", ge=0)
 
-    _split_lists = field_validator("default_campaign_ids", "default_contract_types", mode="before")(
+    _split_lists = field_validator("default_campaign_ids", "default_contract_types", "download_allowed", mode="before")(
         lambda value: _split(value)
     )
 

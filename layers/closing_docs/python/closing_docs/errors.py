@@ -77,3 +77,11 @@ class DownloadFailed(ClosingDocsError):
 
 class InvalidArchive(ClosingDocsError):
     """The downloaded body is not a complete, readable ZIP; never archived."""
+
+
+class ReportTooLarge(ReportFailed):
+    """Yandex reports FAILED/TOO_LARGE; the state machine retries one contract type at a time."""
+
+
+class DownloadRefused(ClosingDocsError):
+    """The file link is not https on an allowed host; it is never fetched (not retried)."""

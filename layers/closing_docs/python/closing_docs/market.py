@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from pydantic import ValidationError
 
 from .errors import (
     DownloadFailed,
-    MarketApiError,
+    DownloadRefused,
     MarketBadRequest,
     MarketForbidden,
     MarketProtocolError,
@@ -29,14 +30,9 @@ from .months import Month
 API_TIMEOUT = (5, 30)  # connect, read seconds
 DOWNLOAD_TIMEOUT = (10, 60)
 USER_AGENT = "closing-documents-archive/1.0"
+RATE_LIMIT_PAUSE_CAP = 60.0  # longest X-RateLimit-Resource-Until wait held inside the Lambda
+MAX_REDIRECTS = 3
 _Body = TypeVar("_Body", GeneratedReport, ReportInfo)
-_ERRORS_BY_STATUS: dict[int, type[MarketApiError]] = {
-    400: MarketBadRequest,
-    401: MarketUnauthorized,
-    403: MarketForbidden,
-    404: ReportNotFound,
-    420: MarketRateLimited,
-}
 
 
 def link_host(url: str) -> str:
@@ -44,35 +40,78 @@ def link_host(url: str) -> str:
     return urlsplit(url).hostname or "?"
 
 
-def _yandex_errors(response: requests.Response) -> tuple[str | None, str]:
-    """(code, message) from Yandex's ``{"status":"ERROR","errors":[{"code","message"}]}`` body."""
+def _origin_allowed(url: str, allowed: tuple[str, ...]) -> bool:
+    """Whether ``url`` is on an allowed origin: ``https://*.yandex.net`` (the domain or any subdomain), or an
+    exact origin such as ``http://127.0.0.1:8080`` (the only way plain http is ever allowed)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    for entry in allowed:
+        pattern = urlsplit(entry)
+        if parts.scheme != pattern.scheme or parts.port != pattern.port or parts.username or not host:
+            continue
+        wanted = (pattern.hostname or "").lower()
+        if host == wanted or (wanted.startswith("*.") and (host == wanted[2:] or host.endswith(wanted[1:]))):
+            return True
+    return False
+
+
+def _yandex_errors(response: requests.Response) -> str:
+    """Yandex's own words from ``{"status":"ERROR","errors":[{"code","message"}]}``."""
     try:
         errors = response.json().get("errors") or []
-        code = errors[0].get("code")
-        message = "; ".join(str(e.get("message") or e.get("code")) for e in errors)
-        return code, message
-    except (ValueError, AttributeError, IndexError, TypeError):
-        return None, (response.reason or "no error message")
+        return "; ".join(f"{e.get('code')}: {e.get('message')}" if e.get("message") else str(e["code"]) for e in errors)
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return response.reason or "no error message"
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    until = response.headers.get("X-RateLimit-Resource-Until")
-    if not until:
-        return None
+# What each refusal means for the user, after Yandex's own message.
+_ADVICE = {
+    400: (MarketBadRequest, "Yandex rejected the request"),
+    401: (
+        MarketUnauthorized,
+        "the Api-Key was rejected: the token is missing, invalid or revoked. Put a valid token into the stack's "
+        "secret (README: 'Put the token in') and start the month again",
+    ),
+    403: (
+        MarketForbidden,
+        "access denied: the token needs the scope finance-and-accounting (or all-methods), and the API must be "
+        "enabled for the campaign (seller cabinet: Settings, API and modules)",
+    ),
+    404: (ReportNotFound, "the report is unknown or expired"),
+    420: (MarketRateLimited, "a Market API limit was reached"),
+}
+
+
+def _seconds_until_reset(response: requests.Response) -> float | None:
+    """Seconds until ``X-RateLimit-Resource-Until``, measured against the server's own ``Date``."""
+    until, date = response.headers.get("X-RateLimit-Resource-Until"), response.headers.get("Date")
     try:
-        return max(0.0, (parsedate_to_datetime(until) - datetime.now(UTC)).total_seconds())
+        now = parsedate_to_datetime(date) if date else datetime.now(UTC)
+        return max(0.0, (parsedate_to_datetime(until) - now).total_seconds()) if until else None
     except (TypeError, ValueError):
         return None
+
+
+def pause(seconds: float) -> None:
+    """Sleep (the local harness scales it with every other delay)."""
+    time.sleep(seconds)
 
 
 class MarketClient:
     """Calls the Market Partner API with an ``Api-Key`` token; maps HTTP failures to pipeline errors."""
 
-    def __init__(self, base_url: str, api_key: str, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        session: requests.Session | None = None,
+        download_allowed: tuple[str, ...] = (),
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._session = session or requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
+        self._download_allowed = download_allowed
 
     def _call(self, operation: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         try:
@@ -85,19 +124,20 @@ class MarketClient:
             )
         except requests.RequestException as exc:
             raise MarketUnavailable(f"{operation}: no answer from the Market API ({type(exc).__name__})") from None
-        if response.status_code >= 400:
-            code, message = _yandex_errors(response)
-            text = f"{operation}: Market API answered HTTP {response.status_code}" + (
-                f" {code}: {message}" if code else f": {message}"
-            )
-            if response.status_code in _ERRORS_BY_STATUS:
-                error_class = _ERRORS_BY_STATUS[response.status_code]
-                if error_class is MarketRateLimited:
-                    raise MarketRateLimited(text, retry_after_seconds=_retry_after(response), status=420, code=code)
-                raise error_class(text, status=response.status_code, code=code)
-            if response.status_code >= 500:
-                raise MarketServerError(text, status=response.status_code, code=code)
-            raise MarketBadRequest(text, status=response.status_code, code=code)
+        status = response.status_code
+        if status >= 400:
+            error_class, advice = _ADVICE.get(status, (MarketServerError if status >= 500 else MarketBadRequest, ""))
+            text = f"{operation}: Market API answered HTTP {status} ({_yandex_errors(response)})"
+            if advice:
+                text += f"; {advice}"
+            if error_class is MarketRateLimited:
+                wait = _seconds_until_reset(response)
+                if wait is not None and wait <= RATE_LIMIT_PAUSE_CAP:
+                    # Yandex said when the limit resets: hold the failure until then, so that the state
+                    # machine's Retry (which follows at once) lands after the reset.
+                    pause(wait)
+                raise MarketRateLimited(text, retry_after_seconds=wait, status=status)
+            raise error_class(text, status=status)
         try:
             return response.json()["result"]
         except (ValueError, KeyError, TypeError):
@@ -130,18 +170,40 @@ class MarketClient:
             raise MarketProtocolError(f"{operation}: unexpected answer from the Market API ({fields})") from None
 
     def download(self, url: str, chunk_size: int) -> tuple[Iterator[bytes], int | None]:
-        """Open a signed file link (plain GET, no Api-Key) and return (chunks, Content-Length)."""
-        host = link_host(url)
-        try:
-            response = requests.get(url, stream=True, timeout=DOWNLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT})
-        except requests.RequestException as exc:
-            raise DownloadFailed(f"download from {host} failed ({type(exc).__name__})") from None
-        if response.status_code != 200:
-            response.close()
-            reason = "the link has expired or was refused" if response.status_code in (401, 403, 410) else "error"
-            raise DownloadFailed(f"download from {host} answered HTTP {response.status_code} ({reason})")
-        length = response.headers.get("Content-Length")
-        return _chunks(response, chunk_size, host), int(length) if length and length.isdigit() else None
+        """Open a signed file link (plain GET, no Api-Key) and return (chunks, Content-Length).
+
+        The link and every redirect must be on an allowed origin; anything else is refused unfetched.
+        """
+        for _ in range(MAX_REDIRECTS + 1):
+            host = link_host(url)
+            if not _origin_allowed(url, self._download_allowed):
+                origin = f"{urlsplit(url).scheme}://{host}"
+                raise DownloadRefused(
+                    f"refused to download the report from {origin}: not an allowed origin "
+                    f"({', '.join(self._download_allowed)}); if Yandex moved its files, add the origin to the "
+                    "stack parameter DownloadAllowedOrigins"
+                )
+            try:
+                response = requests.get(
+                    url,
+                    stream=True,
+                    timeout=DOWNLOAD_TIMEOUT,
+                    headers={"User-Agent": USER_AGENT},
+                    allow_redirects=False,
+                )
+            except requests.RequestException as exc:
+                raise DownloadFailed(f"download from {host} failed ({type(exc).__name__})") from None
+            if response.is_redirect:
+                url = urljoin(url, response.headers["Location"])
+                response.close()
+                continue
+            if response.status_code != 200:
+                response.close()
+                reason = "the link has expired or was refused" if response.status_code in (401, 403, 410) else "error"
+                raise DownloadFailed(f"download from {host} answered HTTP {response.status_code} ({reason})")
+            length = response.headers.get("Content-Length")
+            return _chunks(response, chunk_size, host), int(length) if length and length.isdigit() else None
+        raise DownloadFailed(f"download from {host}: more than {MAX_REDIRECTS} redirects")
 
 
 def _chunks(response: requests.Response, chunk_size: int, host: str) -> Iterator[bytes]:

@@ -78,12 +78,21 @@ class ResolveEvent(Wire):
     execution_id: str = ""
 
 
+class Limits(Wire):
+    """Bounds of the per-campaign loops, from the deployment's settings."""
+
+    max_status_checks: int  # status checks of one report before ReportTimeout
+    max_regenerations: int  # new reports after "Report not found."
+    recheck_days: int  # daily retries while Yandex has not published the month (scheduled runs only)
+    recheck_seconds: int  # the wait between those retries (a day)
+
+
 class RunPlan(Wire):
     """Output of the Resolve step: what this execution archives."""
 
     month: str
     scheduled: bool
-    max_status_checks: int
+    limits: Limits
     jobs: list[Job]
 
 
@@ -102,18 +111,33 @@ class JobStep(Wire):
     execution_id: str = ""
 
 
+class GenerateStep(JobStep):
+    generation: int = Field(1, ge=1)  # bumped for every deliberate new report (404, next day, split)
+
+
+class Generated(Wire):
+    """Output of the Generate step: a report to wait for, or a notice why there is none."""
+
+    outcome: Literal["GENERATED", "ALREADY_ARCHIVED", "IN_PROGRESS"]
+    lock_key: str
+    report: ReportRef | None = None
+    notice: Notice | None = None
+
+
 class ReportStep(JobStep):
     report: ReportRef
 
 
 class CheckStep(ReportStep):
     attempt: int = Field(ge=1)
+    days_left: int = 0  # daily retries left if Yandex has not published the month yet
+    recheck_days: int = 0  # > 0: a scheduled run of the previous month, where NO_DATA/FAILED mean "not yet"
 
 
 class ReportState(Wire):
     """Output of the CheckStatus step: where the report is, and how long to wait before asking again."""
 
-    state: Literal["PENDING", "PROCESSING", "DONE", "NO_DATA"]
+    state: Literal["PENDING", "PROCESSING", "DONE", "NO_DATA", "NOT_YET"]
     next_wait_seconds: int
     sub_status: str | None = None
     notice: Notice | None = None  # the NO_DOCUMENTS announcement when state is NO_DATA
@@ -147,7 +171,7 @@ class Manifest(Wire):
     download_host: str
 
 
-NoticeStatus = Literal["ARCHIVED", "NO_DOCUMENTS", "FAILED"]
+NoticeStatus = Literal["ARCHIVED", "ALREADY_ARCHIVED", "IN_PROGRESS", "NO_DOCUMENTS", "FAILED"]
 
 
 class Notice(Wire):
@@ -171,3 +195,4 @@ class Notice(Wire):
 
 
 ReportState.model_rebuild()
+Generated.model_rebuild()

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from .archive import ArchiveKeys, StoredZip
-from .models import Job, Notice, NoticeStatus
+from .models import Job, Manifest, Notice, NoticeStatus
 
 
-def _notice(status: NoticeStatus, job: Job, report_id: str, execution_id: str, message: str, **extra: Any) -> Notice:
+def _notice(
+    status: NoticeStatus, job: Job, report_id: str | None, execution_id: str, message: str, **extra: Any
+) -> Notice:
     return Notice(
         status=status,
         business=job.business,
@@ -48,4 +50,43 @@ def no_documents(job: Job, report_id: str, execution_id: str) -> Notice:
         f"Yandex Market has no closing documents for campaign {job.campaign_id} and {job.month} "
         "(report status NO_DATA). Documents for a month appear during the first working days of the next "
         "month; if the month had sales, check that the id is a campaign id and start it again later.",
+    )
+
+
+def already_archived(job: Job, manifest: Manifest, keys: ArchiveKeys, bucket: str, execution_id: str) -> Notice:
+    return _notice(
+        "ALREADY_ARCHIVED",
+        job,
+        manifest.report_id,
+        execution_id,
+        f"Closing documents of campaign {job.campaign_id} for {job.month} were archived already "
+        f"({manifest.archived_at:%Y-%m-%d}); nothing was requested. Start with force=true to archive them again.",
+        s3_uri=f"s3://{bucket}/{keys.zip}",
+        manifest_uri=f"s3://{bucket}/{keys.manifest}",
+        size_bytes=manifest.size_bytes,
+        sha256=manifest.sha256,
+        documents=manifest.documents,
+    )
+
+
+def in_progress(job: Job, owner: str, execution_id: str) -> Notice:
+    return _notice(
+        "IN_PROGRESS",
+        job,
+        None,
+        execution_id,
+        f"Campaign {job.campaign_id} for {job.month} is being archived by another execution ({owner}); "
+        "this one requested nothing. Its notice follows from that execution.",
+    )
+
+
+def not_published(job: Job, report_id: str, execution_id: str, days: int, last_status: str) -> Notice:
+    return _notice(
+        "NO_DOCUMENTS",
+        job,
+        report_id,
+        execution_id,
+        f"Yandex Market has not published closing documents for campaign {job.campaign_id} and {job.month}: "
+        f"the report was {last_status} on each of {days + 1} daily attempts. Check that the id is a campaign "
+        "id; start the month by hand once the documents appear in the seller cabinet.",
     )

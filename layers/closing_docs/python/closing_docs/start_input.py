@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from .config import Settings
 from .errors import InvalidInput
-from .models import ContractType, Job, RunPlan
+from .models import ContractType, Job, Limits, RunPlan
 from .months import Month
 
 MAX_CAMPAIGNS = 1000
@@ -121,9 +121,14 @@ def resolve_plan(raw: object, start_time: datetime, settings: Settings) -> RunPl
         )
         for campaign_id in campaign_ids
     ]
-    return RunPlan(
-        month=str(month),
-        scheduled=start.scheduled_time is not None,
+    # Yandex publishes month M during the first working days of M+1: when the scheduler asks for the month
+    # just ended, NO_DATA/FAILED mean "not yet" and are retried daily. A manual or older month is final.
+    scheduled = start.scheduled_time is not None
+    recheck_days = settings.recheck_days if scheduled and month == current.shift(-1) else 0
+    limits = Limits(
         max_status_checks=settings.max_status_checks,
-        jobs=jobs,
+        max_regenerations=settings.max_regenerations,
+        recheck_days=recheck_days,
+        recheck_seconds=settings.recheck_seconds,
     )
+    return RunPlan(month=str(month), scheduled=scheduled, limits=limits, jobs=jobs)

@@ -6,20 +6,34 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import boto3
+
 from . import notices, polling
-from .archive import CHUNK_SIZE, ArchiveStore, archive_keys
+from .archive import CHUNK_SIZE, ArchiveStore, archive_keys, lock_key
+from .claims import Claims
 from .config import get_settings
-from .errors import MarketProtocolError, ReportFailed
+from .errors import MarketProtocolError, ReportFailed, ReportTooLarge
 from .market import MarketClient, link_host
-from .models import CheckStep, JobStep, Manifest, Notice, ReportRef, ReportState, ReportStep, ResolveEvent, RunPlan
+from .models import (
+    CheckStep,
+    Generated,
+    GenerateStep,
+    JobStep,
+    Manifest,
+    Notice,
+    ReportRef,
+    ReportState,
+    ReportStep,
+    ResolveEvent,
+    RunPlan,
+)
 from .months import Month
 from .observability import logger, metrics
 from .secrets import api_key
 from .start_input import resolve_plan
 
 _FAILED_HINTS = {
-    "TOO_LARGE": "the archive is too large (TOO_LARGE); start the month again with one contract type at a "
-    "time (contractTypes)",
+    "TOO_LARGE": "the archive is too large (TOO_LARGE) even for one contract type; ask Yandex Market support",
     "RESOURCE_NOT_FOUND": "part of the data was not found (RESOURCE_NOT_FOUND); check that {campaign} is a "
     "campaign id from GET /v2/campaigns, not a business id or the store id shown in the seller cabinet",
     None: "check the campaign id and the month; documents for a month appear during the first working days "
@@ -30,14 +44,17 @@ _FAILED_HINTS = {
 @lru_cache(maxsize=1)
 def market() -> MarketClient:
     settings = get_settings()
-    return MarketClient(settings.api_url, api_key(settings))
+    return MarketClient(settings.api_url, api_key(settings), download_allowed=settings.download_allowed)
 
 
 @lru_cache(maxsize=1)
 def store() -> ArchiveStore:
-    import boto3
-
     return ArchiveStore(boto3.client("s3"), get_settings().bucket)
+
+
+@lru_cache(maxsize=1)
+def claims() -> Claims:
+    return Claims(boto3.resource("dynamodb").Table(get_settings().lock_table), boto3.client("stepfunctions"))
 
 
 def reset_caches() -> None:
@@ -47,7 +64,16 @@ def reset_caches() -> None:
     get_settings.cache_clear()
     market.cache_clear()
     store.cache_clear()
+    claims.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]
+
+
+def _failure_message(step: ReportStep, sub_status: str | None) -> str:
+    hint = _FAILED_HINTS.get(sub_status, _FAILED_HINTS[None]).format(campaign=step.job.campaign_id)
+    return (
+        f"Yandex could not generate report {step.report.report_id} for campaign {step.job.campaign_id} "
+        f"and {step.job.month}: {hint}"
+    )
 
 
 def _log_keys(step: JobStep, **extra: Any) -> None:
@@ -61,37 +87,65 @@ def resolve(event: ResolveEvent) -> RunPlan:
     return plan
 
 
-def generate(step: JobStep) -> ReportRef:
-    """Ask Yandex to generate the closing documents; return the report id and how long to wait."""
+def generate(step: GenerateStep) -> Generated:
+    """Own the campaign-month, then request its report: unless it is archived already (and not forced),
+    another execution owns it, or this execution requested that report already (a retried step)."""
     _log_keys(step)
-    job = step.job
+    job, settings = step.job, get_settings()
+    key = lock_key(job)
+    claim = claims().claim(key, step.execution_id)
+    if not claim.mine:
+        logger.info("owned by another execution", extra={"owner": claim.owner})
+        return Generated(
+            outcome="IN_PROGRESS", lock_key=key, notice=notices.in_progress(job, claim.owner, step.execution_id)
+        )
+    keys = archive_keys(settings.prefix, job)
+    if not job.force and (manifest := store().read_manifest(keys.manifest)) is not None:
+        logger.info("already archived", extra={"key": keys.zip})
+        notice = notices.already_archived(job, manifest, keys, settings.bucket, step.execution_id)
+        return Generated(outcome="ALREADY_ARCHIVED", lock_key=key, notice=notice)
+    if claim.report_id and claim.generation == step.generation:
+        logger.info("reusing the report this step requested before", extra={"report_id": claim.report_id})
+        report = ReportRef(report_id=claim.report_id, wait_seconds=polling.first_wait(None))
+        return Generated(outcome="GENERATED", lock_key=key, report=report)
     generated = market().generate_closure_documents(job.campaign_id, Month.parse(job.month), job.contract_types)
+    claims().record_report(key, step.execution_id, generated.report_id, step.generation)
     wait = polling.first_wait(generated.estimated_generation_time)
     logger.info("report requested", extra={"report_id": generated.report_id, "wait_seconds": wait})
-    return ReportRef(report_id=generated.report_id, wait_seconds=wait, requested_at=datetime.now(UTC))
+    report = ReportRef(report_id=generated.report_id, wait_seconds=wait, requested_at=datetime.now(UTC))
+    return Generated(outcome="GENERATED", lock_key=key, report=report)
 
 
 def check(step: CheckStep) -> ReportState:
-    """One status check: DONE, NO_DATA, or not ready (with the next wait); FAILED raises ReportFailed."""
+    """One status check: DONE, NO_DATA, NOT_YET (ask again tomorrow) or not ready (with the next wait).
+
+    FAILED raises ReportFailed (ReportTooLarge for TOO_LARGE), except in a scheduled run of the month just
+    ended, where Yandex answers NO_DATA or FAILED until it publishes the documents.
+    """
     _log_keys(step, report_id=step.report.report_id)
     info = market().report_info(step.report.report_id)
     metrics.add_metric(name="StatusPolls", unit="Count", value=1)
     logger.info("report status", extra={"status": info.status, "sub_status": info.sub_status, "attempt": step.attempt})
-    if info.sub_status == "NO_DATA":
+    failed = info.status == "FAILED" and info.sub_status != "NO_DATA"
+    if info.sub_status == "TOO_LARGE":
+        raise ReportTooLarge(_failure_message(step, "TOO_LARGE"))
+    if info.sub_status == "NO_DATA" or (failed and step.recheck_days):
+        if step.days_left > 0:  # a scheduled run of the month just ended: Yandex has not published it yet
+            return ReportState(state="NOT_YET", next_wait_seconds=0, sub_status=info.sub_status)
         metrics.add_metric(name="NoDocuments", unit="Count", value=1)
-        notice = notices.no_documents(step.job, step.report.report_id, step.execution_id)
+        job, report_id = step.job, step.report.report_id
+        if step.recheck_days:
+            last = "FAILED" if failed else "NO_DATA"
+            notice = notices.not_published(job, report_id, step.execution_id, step.recheck_days, last)
+        else:
+            notice = notices.no_documents(job, report_id, step.execution_id)
         return ReportState(state="NO_DATA", next_wait_seconds=0, sub_status=info.sub_status, notice=notice)
-    if info.status == "FAILED":
-        hint = _FAILED_HINTS.get(info.sub_status, _FAILED_HINTS[None]).format(campaign=step.job.campaign_id)
-        raise ReportFailed(
-            f"Yandex could not generate report {step.report.report_id} for campaign {step.job.campaign_id} "
-            f"and {step.job.month}: {hint}"
-        )
-    if info.status == "DONE":
-        return ReportState(state="DONE", next_wait_seconds=0, sub_status=info.sub_status)
-    return ReportState(
-        state=info.status, next_wait_seconds=polling.next_wait(step.attempt, info.estimated_generation_time)
-    )
+    if failed:
+        raise ReportFailed(_failure_message(step, info.sub_status))
+    if info.status == "PENDING" or info.status == "PROCESSING":
+        wait = polling.next_wait(step.attempt, info.estimated_generation_time)
+        return ReportState(state=info.status, next_wait_seconds=wait)
+    return ReportState(state="DONE", next_wait_seconds=0, sub_status=info.sub_status)
 
 
 def archive(step: ReportStep) -> Notice:
