@@ -180,19 +180,19 @@ class EmbeddedAws:
         market_url: str | None = None,
     ) -> None:
         """``parameters`` override template.yaml's parameters. ``market_url``: the Market API to use; its
-        origin is added to the allowed download origins (a local server serves its own files)."""
+        origin is added to the default allowed download origins (a local server serves its own files)
+        unless ``parameters`` set DownloadAllowedOrigins."""
         self.api_key = api_key
         self.time_scale = time_scale
         self.stack_name = stack_name
         self.template = load_template()
         parameters = dict(parameters or {})
         if market_url:
-            parts = urlsplit(market_url)
-            default = self.template["Parameters"]["DownloadAllowedOrigins"]["Default"]
-            allowed = parameters.get("DownloadAllowedOrigins", default)
-            parameters.update(
-                ApiBaseUrl=market_url, DownloadAllowedOrigins=f"{allowed},{parts.scheme}://{parts.netloc}"
-            )
+            parameters["ApiBaseUrl"] = market_url
+            if "DownloadAllowedOrigins" not in parameters:
+                parts = urlsplit(market_url)
+                default = self.template["Parameters"]["DownloadAllowedOrigins"]["Default"]
+                parameters["DownloadAllowedOrigins"] = f"{default},{parts.scheme}://{parts.netloc}"
         self.resolver = Resolver.for_template(
             self.template,
             parameters,
