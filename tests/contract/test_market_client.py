@@ -7,6 +7,7 @@ import pytest
 
 from closing_docs.errors import (
     DownloadFailed,
+    DownloadRefused,
     MarketBadRequest,
     MarketForbidden,
     MarketRateLimited,
@@ -26,7 +27,7 @@ DECEMBER = Month(2025, 12)
 
 @pytest.fixture
 def client(emulator: MarketEmulator, token: str) -> MarketClient:
-    return MarketClient(emulator.base_url, token)
+    return MarketClient(emulator.base_url, token, download_allowed=(emulator.base_url,))
 
 
 def test_every_request_and_response_matches_the_spec(client: MarketClient, emulator: MarketEmulator):
@@ -88,3 +89,19 @@ def test_download_sends_no_api_key_and_refuses_expired_links(client: MarketClien
     with pytest.raises(DownloadFailed, match="expired or was refused") as caught:
         client.download(client.report_info(report.report_id).file, 1024)
     assert "signature" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://127.0.0.2:1/files/x.zip",
+        "https://evil.example/files/x.zip",
+        "https://yandex.net.evil.example/x.zip",
+        "ftp://storage.yandexcloud.net/x.zip",
+        "http://storage.yandexcloud.net/x.zip",
+    ],
+)
+def test_links_off_the_allowed_origins_are_refused_unfetched(token: str, link: str):
+    client = MarketClient("http://127.0.0.1:9", token, download_allowed=("https://*.yandexcloud.net",))
+    with pytest.raises(DownloadRefused, match="not an allowed origin"):
+        client.download(link, 1024)

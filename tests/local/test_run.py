@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from local.emulator import MarketEmulator
+from local.emulator import Fault, MarketEmulator
 from tests.conftest import TIME_SCALE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,3 +112,20 @@ def test_unparseable_arguments_exit_2(args):
         check=False,
     )
     assert result.returncode == 2 and "usage:" in result.stderr
+
+
+def test_no_token_or_signed_link_in_the_functions_logs(market, token, tmp_path: Path):
+    market.inject("download", Fault(kind="expired"), Fault(kind="truncate"))
+    log = tmp_path / "functions.log"
+    result = run(
+        "--api-url", market.base_url, "--campaign-id", "2001", "--campaign-id", "2003", "--month", "2025-11",
+        "--time-scale", str(TIME_SCALE), "--log", str(log), env={"MARKET_API_KEY": token},
+    )  # fmt: skip
+
+    assert result.returncode == 1  # 2003's report FAILED; 2001 was archived after two broken downloads
+    logs = log.read_text()
+    assert market.count("download") == 3 and logs.count('"download_host":"127.0.0.1"') == 3
+    assert "ReportFailed" in result.stdout and "ARCHIVED" in result.stdout
+    for text in (logs, result.stdout, result.stderr):
+        assert token not in text
+        assert "signature=" not in text and "/files/" not in text

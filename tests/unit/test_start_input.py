@@ -10,7 +10,7 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 def settings(**env: str) -> Settings:
-    return Settings.model_validate({"MARKET_API_KEY_SECRET": "s", "ARCHIVE_BUCKET": "b", **env})
+    return Settings.model_validate({"MARKET_API_KEY_SECRET": "s", "ARCHIVE_BUCKET": "b", "LOCK_TABLE": "t", **env})
 
 
 def test_defaults_previous_month_and_configured_campaigns():
