@@ -37,6 +37,7 @@ def assert_failed_with_nothing_stored(aws: EmbeddedAws, execution, bodies, error
     (body,) = bodies
     assert body["status"] == "FAILED" and body["error"] == error, body
     assert aws.objects() == {} and aws.open_uploads() == []
+    assert aws.client("dynamodb").scan(TableName=aws.environment["LOCK_TABLE"])["Items"] == [], "lock not released"
     return body
 
 

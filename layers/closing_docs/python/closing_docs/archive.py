@@ -38,18 +38,9 @@ class ArchiveKeys:
     manifest: str
 
 
-def _types_label(job: Job) -> str:
-    return "-".join(t.value for t in job.contract_types) if job.contract_types else "ALL"
-
-
-def lock_key(job: Job) -> str:
-    """The lock of a campaign-month and contract types (see claims.py)."""
-    return f"{job.business}#{job.campaign_id}#{job.month}#{_types_label(job)}"
-
-
 def archive_keys(prefix: str, job: Job) -> ArchiveKeys:
     """Deterministic keys of a campaign-month: ``<prefix>/<YYYY-MM>/<business>/<campaignId>/...``."""
-    types = _types_label(job)
+    types = job.types_label
     stem = (
         f"{prefix}/{job.month}/{job.business}/{job.campaign_id}/closing-documents_{job.campaign_id}_{job.month}_{types}"
     )

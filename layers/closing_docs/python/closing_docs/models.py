@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AliasGenerator, BaseModel, ConfigDict, Field
+from pydantic import AliasGenerator, BaseModel, ConfigDict, Field, computed_field
 from pydantic.alias_generators import to_camel
 
 
@@ -68,6 +68,16 @@ class Job(Wire):
     month: str
     contract_types: list[ContractType] | None = None  # None: all of the campaign's contracts
     force: bool = False
+
+    @property
+    def types_label(self) -> str:
+        return "-".join(t.value for t in self.contract_types) if self.contract_types else "ALL"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def lock_key(self) -> str:
+        """The item that makes one execution at a time own this campaign-month (see claims.py)."""
+        return f"{self.business}#{self.campaign_id}#{self.month}#{self.types_label}"
 
 
 class ResolveEvent(Wire):

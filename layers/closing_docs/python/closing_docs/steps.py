@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 
 from . import notices, polling
-from .archive import CHUNK_SIZE, ArchiveStore, archive_keys, lock_key
+from .archive import CHUNK_SIZE, ArchiveStore, archive_keys
 from .claims import Claims
 from .config import get_settings
 from .errors import MarketProtocolError, ReportFailed, ReportTooLarge
@@ -92,7 +92,7 @@ def generate(step: GenerateStep) -> Generated:
     another execution owns it, or this execution requested that report already (a retried step)."""
     _log_keys(step)
     job, settings = step.job, get_settings()
-    key = lock_key(job)
+    key = job.lock_key
     claim = claims().claim(key, step.execution_id)
     if not claim.mine:
         logger.info("owned by another execution", extra={"owner": claim.owner})
