@@ -73,3 +73,28 @@ def test_archive_bucket_is_encrypted_versioned_private_and_retained():
     assert bucket["DeletionPolicy"] == "Retain" and props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert all(props["PublicAccessBlockConfiguration"].values()) and len(props["PublicAccessBlockConfiguration"]) == 4
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+
+
+def test_failed_timed_out_and_aborted_executions_are_announced_by_eventbridge():
+    rule = RESOURCES["ExecutionFailedRule"]["Properties"]
+    assert rule["EventPattern"]["detail"] == {
+        "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+        "stateMachineArn": [{"Ref": "ClosingDocumentsStateMachine"}],
+    }
+    assert rule["Targets"][0]["Arn"] == {"Ref": "NotificationTopic"}
+    json.loads(rule["Targets"][0]["InputTransformer"]["InputTemplate"].replace("<", "").replace(">", ""))
+    (statement,) = RESOURCES["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["ExecutionFailedRule", "Arn"]}
+    # EventBridge cannot publish with the AWS-managed SNS key: the topic uses the stack's own key.
+    assert RESOURCES["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "NotificationKey"}
+
+
+def test_lock_table_expires_items_and_the_state_machine_may_only_delete_them():
+    table = RESOURCES["LockTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    statements = [
+        s for p in RESOURCES["ClosingDocumentsStateMachine"]["Properties"]["Policies"] for s in p.get("Statement", [])
+    ]
+    (release,) = [s for s in statements if s.get("Sid") == "ReleaseCampaignMonthLocks"]
+    assert release["Action"] == "dynamodb:DeleteItem" and release["Resource"] == {"Fn::GetAtt": ["LockTable", "Arn"]}
