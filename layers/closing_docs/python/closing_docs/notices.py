@@ -25,6 +25,17 @@ def _notice(
     )
 
 
+def _where(bucket: str, keys: ArchiveKeys, stored: StoredZip | Manifest) -> dict[str, Any]:
+    """The notice fields that say where the archive is and how to verify it."""
+    return {
+        "s3_uri": f"s3://{bucket}/{keys.zip}",
+        "manifest_uri": f"s3://{bucket}/{keys.manifest}",
+        "size_bytes": stored.size_bytes,
+        "sha256": stored.sha256,
+        "documents": stored.documents,
+    }
+
+
 def archived(job: Job, report_id: str, stored: StoredZip, keys: ArchiveKeys, bucket: str, execution_id: str) -> Notice:
     return _notice(
         "ARCHIVED",
@@ -33,11 +44,7 @@ def archived(job: Job, report_id: str, stored: StoredZip, keys: ArchiveKeys, buc
         execution_id,
         f"Closing documents of campaign {job.campaign_id} for {job.month} are archived: "
         f"{len(stored.documents)} documents, {stored.size_bytes} bytes, SHA-256 {stored.sha256}.",
-        s3_uri=f"s3://{bucket}/{keys.zip}",
-        manifest_uri=f"s3://{bucket}/{keys.manifest}",
-        size_bytes=stored.size_bytes,
-        sha256=stored.sha256,
-        documents=stored.documents,
+        **_where(bucket, keys, stored),
     )
 
 
@@ -61,11 +68,7 @@ def already_archived(job: Job, manifest: Manifest, keys: ArchiveKeys, bucket: st
         execution_id,
         f"Closing documents of campaign {job.campaign_id} for {job.month} were archived already "
         f"({manifest.archived_at:%Y-%m-%d}); nothing was requested. Start with force=true to archive them again.",
-        s3_uri=f"s3://{bucket}/{keys.zip}",
-        manifest_uri=f"s3://{bucket}/{keys.manifest}",
-        size_bytes=manifest.size_bytes,
-        sha256=manifest.sha256,
-        documents=manifest.documents,
+        **_where(bucket, keys, manifest),
     )
 
 
