@@ -143,7 +143,8 @@ def summary(result: dict[str, Any], api_url: str, emulated: bool, bucket: str, o
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace, log: TextIO) -> dict[str, Any]:
+def run(args: argparse.Namespace, log: TextIO) -> tuple[dict[str, Any], str]:
+    """(the --json result, the readable summary)."""
     with (
         market(args) as (api_url, key, parameters, scale),
         EmbeddedAws(api_key=key, parameters=parameters, time_scale=scale, market_url=api_url) as aws,
@@ -164,16 +165,14 @@ def run(args: argparse.Namespace, log: TextIO) -> dict[str, Any]:
         }
         if args.out:
             copy_out(objects, args.out)
-        result["_text"] = summary(result, api_url, not args.api_url, aws.bucket, args.out, Path(log.name))
-        return result
+        return result, summary(result, api_url, not args.api_url, aws.bucket, args.out, Path(log.name))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     log_path = args.log or Path(tempfile.mkstemp(prefix="closing-docs-", suffix=".log")[1])
     with log_path.open("w") as log:
-        result = run(args, log)
-    text = result.pop("_text")
+        result, text = run(args, log)
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else text)
     return 0 if result["status"] == "SUCCEEDED" else 1
 

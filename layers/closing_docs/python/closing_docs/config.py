@@ -47,9 +47,10 @@ class Settings(BaseModel):
     download_allowed: tuple[str, ...] = Field(DEFAULT_DOWNLOAD_ALLOWED, alias="DOWNLOAD_ALLOWED_ORIGINS")
     secret_max_age_seconds: int = Field(300, alias="SECRET_MAX_AGE_SECONDS", ge=0)
 
-    _split_lists = field_validator("default_campaign_ids", "default_contract_types", "download_allowed", mode="before")(
-        lambda value: _split(value)
-    )
+    @field_validator("default_campaign_ids", "default_contract_types", "download_allowed", mode="before")
+    @classmethod
+    def _split_lists(cls, value: object) -> object:
+        return _split(value)
 
     @field_validator("api_url")
     @classmethod

@@ -10,6 +10,7 @@ InvalidInput whose message names each offending field and what is allowed; nothi
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -64,8 +65,7 @@ def _describe(exc: ValidationError) -> list[str]:
 
 
 def _duplicates(values: list[Any]) -> list[Any]:
-    seen: set[Any] = set()
-    return sorted({v for v in values if v in seen or seen.add(v)}, key=str)  # type: ignore[func-returns-value]
+    return sorted((value for value, count in Counter(values).items() if count > 1), key=str)
 
 
 def parse_start_input(raw: object) -> StartInput:
