@@ -8,7 +8,9 @@ template.yaml declares them, and makes three substitutions that running locally 
   template's environment and the layer on ``sys.path``; a raised exception becomes the function error
   (its class name is the ASL error name), as the Lambda runtime reports it;
 * moto executes Wait states and Retry delays in real time; ``time_scale`` multiplies both;
-* SNS notices are captured through an SQS queue subscribed to the topic.
+* SNS notices are captured through an SQS queue subscribed to the topic;
+* moto runs Distributed Map child workflows in-process and discards their events; here each child keeps
+  its own history (:meth:`EmbeddedAws.child_histories`), as a child execution does in AWS.
 """
 
 from __future__ import annotations
@@ -34,7 +36,11 @@ import boto3
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
+    distributed_item_processor_worker as distributed_worker,
+)
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 
 from local.template import ROOT, Resolver, load_template
 
@@ -159,6 +165,21 @@ class _ScaledTime:
         return getattr(time, name)
 
 
+def _keeping_child_histories(
+    original: Callable[..., None], histories: list[list[dict[str, Any]]]
+) -> Callable[..., None]:
+    """Wrap moto's Distributed Map item evaluation: every child workflow records into its own history."""
+
+    def eval_job(self: Any, env: Any, job: Any) -> None:
+        env.event_manager = EventManager()
+        try:
+            original(self, env, job)
+        finally:
+            histories.append(env.event_manager.get_event_history())
+
+    return eval_job
+
+
 def _scaled_wait(scale: float) -> Callable[..., None]:
     def wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
         if wait_seconds > 0:
@@ -205,6 +226,7 @@ class EmbeddedAws:
             },
         )
         self.functions: dict[str, _Function] = {}
+        self._child_histories: list[list[dict[str, Any]]] = []
         self.environment: dict[str, str] = {}
         self.bucket = self.topic_arn = self.state_machine_arn = self._queue_url = ""
         self._stack = contextlib.ExitStack()
@@ -238,6 +260,8 @@ class EmbeddedAws:
         self._patch(LambdaFunction, "_invoke_lambda", _invoke_in_process)
         self._patch(wait_function.WaitFunction, "_wait_interval", _scaled_wait(self.time_scale))
         self._patch(retrier_decl, "time", _ScaledTime(self.time_scale))
+        worker = distributed_worker.DistributedItemProcessorWorker
+        self._patch(worker, "_eval_job", _keeping_child_histories(worker._eval_job, self._child_histories))
         if str(LAYER_DIR) not in sys.path:
             sys.path.insert(0, str(LAYER_DIR))
         from closing_docs import market  # the layer's own pause before a 420's reset is a Retry delay too
@@ -388,6 +412,11 @@ class EmbeddedAws:
             if not page.get("nextToken"):
                 return events
             kwargs["nextToken"] = page["nextToken"]
+
+    def child_histories(self) -> list[list[dict[str, Any]]]:
+        """The event histories of every Distributed Map child workflow so far (per business, per
+        campaign-month), in the order they ended. In AWS each is an execution of its own."""
+        return list(self._child_histories)
 
     def notifications(self) -> list[Notification]:
         """Every SNS notice published so far (drains the capture queue; call once per execution)."""

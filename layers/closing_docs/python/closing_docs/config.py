@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigurationError
-from .models import ContractType
+from .models import ContractType, NoticeMode
 
 # Where Yandex's signed file links may point. The host is undocumented: Yandex's own domains by default;
 # an entry is an origin whose host may start with "*." (any subdomain, or the domain itself).
@@ -37,12 +38,17 @@ class Settings(BaseModel):
     bucket: str = Field(alias="ARCHIVE_BUCKET")
     prefix: str = Field("closing-documents", alias="ARCHIVE_PREFIX")
     business: str = Field("default", alias="BUSINESS_NAME", pattern=r"^[A-Za-z0-9._-]{1,64}$")
-    default_campaign_ids: tuple[int, ...] = Field((), alias="DEFAULT_CAMPAIGN_IDS")
+    # "1234" (the only business's, or BUSINESS_NAME's) or "business:1234"; none: GET /v2/campaigns
+    default_campaign_ids: tuple[Annotated[str, Field(pattern=r"^([A-Za-z0-9._-]{1,64}:)?[1-9][0-9]{0,18}$")], ...] = (
+        Field((), alias="DEFAULT_CAMPAIGN_IDS")
+    )
     default_contract_types: tuple[ContractType, ...] = Field((), alias="DEFAULT_CONTRACT_TYPES")
     max_status_checks: int = Field(40, alias="MAX_STATUS_CHECKS", ge=1, le=500)
     max_regenerations: int = Field(2, alias="MAX_REGENERATIONS", ge=0, le=10)
     recheck_days: int = Field(7, alias="NOT_PUBLISHED_RECHECK_DAYS", ge=0, le=8)
     recheck_seconds: int = Field(86400, alias="NOT_PUBLISHED_RECHECK_SECONDS", ge=1, le=86400)
+    reports_per_business: int = Field(1, alias="REPORTS_PER_BUSINESS", ge=1, le=10)
+    notice_mode: NoticeMode = Field("BOTH", alias="NOTICE_MODE")
     lock_table: str = Field(alias="LOCK_TABLE")
     download_allowed: tuple[str, ...] = Field(DEFAULT_DOWNLOAD_ALLOWED, alias="DOWNLOAD_ALLOWED_ORIGINS")
     secret_max_age_seconds: int = Field(300, alias="SECRET_MAX_AGE_SECONDS", ge=0)

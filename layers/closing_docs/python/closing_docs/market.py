@@ -1,4 +1,4 @@
-"""A small client of the Yandex Market Partner API: the three calls the archive needs."""
+"""A small client of the Yandex Market Partner API: the calls the archive needs."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from .errors import (
     MarketUnavailable,
     ReportNotFound,
 )
-from .models import ContractType, GeneratedReport, ReportInfo
+from .models import Campaign, ContractType, GeneratedReport, ReportInfo
 from .months import Month
 
 API_TIMEOUT = (5, 30)  # connect, read seconds
@@ -32,6 +32,8 @@ DOWNLOAD_TIMEOUT = (10, 60)
 USER_AGENT = "closing-documents-archive/1.0"
 RATE_LIMIT_PAUSE_CAP = 60.0  # longest X-RateLimit-Resource-Until wait held inside the Lambda
 MAX_REDIRECTS = 3
+CAMPAIGNS_PAGE = 100  # the spec's maximum page size for GET /v2/campaigns
+MAX_CAMPAIGN_PAGES = 100
 _Body = TypeVar("_Body", GeneratedReport, ReportInfo)
 
 
@@ -113,12 +115,21 @@ class MarketClient:
         self._session.headers["User-Agent"] = USER_AGENT
         self._download_allowed = download_allowed
 
-    def _call(self, operation: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        unwrap: bool = True,
+    ) -> Any:
         try:
             response = self._session.request(
                 method,
                 self.base_url + path,
                 json=body,
+                params=params,
                 headers={"Api-Key": self._api_key, "Accept": "application/json"},
                 timeout=API_TIMEOUT,
             )
@@ -139,9 +150,26 @@ class MarketClient:
                 raise MarketRateLimited(text, retry_after_seconds=wait, status=status)
             raise error_class(text, status=status)
         try:
-            return response.json()["result"]
+            answer = response.json()
+            return answer["result"] if unwrap else dict(answer)
         except (ValueError, KeyError, TypeError):
             raise MarketProtocolError(f"{operation}: the Market API answer has no JSON result") from None
+
+    def campaigns(self) -> list[Campaign]:
+        """GET /v2/campaigns, every page: the shops of the token's business."""
+        found: list[Campaign] = []
+        params: dict[str, Any] = {"limit": CAMPAIGNS_PAGE}
+        for _ in range(MAX_CAMPAIGN_PAGES):
+            answer = self._call("campaigns", "GET", "/v2/campaigns", params=params, unwrap=False)
+            try:
+                found += [Campaign.model_validate(item) for item in answer["campaigns"]]
+                next_token = (answer.get("paging") or {}).get("nextPageToken")
+            except (KeyError, TypeError, AttributeError, ValidationError):
+                raise MarketProtocolError("campaigns: unexpected answer from the Market API") from None
+            if not next_token:
+                return found
+            params = {"limit": CAMPAIGNS_PAGE, "pageToken": next_token}
+        raise MarketProtocolError(f"campaigns: more than {MAX_CAMPAIGN_PAGES} pages of campaigns")
 
     def generate_closure_documents(
         self, campaign_id: int, month: Month, contract_types: list[ContractType] | None

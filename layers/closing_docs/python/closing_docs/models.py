@@ -88,6 +88,9 @@ class ResolveEvent(Wire):
     execution_id: str = ""
 
 
+NoticeMode = Literal["EACH", "SUMMARY", "BOTH"]
+
+
 class Limits(Wire):
     """Bounds of the per-campaign loops, from the deployment's settings."""
 
@@ -95,15 +98,41 @@ class Limits(Wire):
     max_regenerations: int  # new reports after "Report not found."
     recheck_days: int  # daily retries while Yandex has not published the month (scheduled runs only)
     recheck_seconds: int  # the wait between those retries (a day)
+    reports_per_business: int = 1  # reports generating at once per business (Yandex's active-reports limit)
+    notice_mode: NoticeMode = "BOTH"  # per-archive notices, the run summary, or both
+
+
+class Campaign(Wire):
+    """An item of GET /v2/campaigns (the fields the archive uses)."""
+
+    id: int = Field(ge=1)
+    domain: str | None = None
+    api_availability: str | None = None
+
+
+class Unavailable(Wire):
+    """A discovered campaign left out because Yandex has its API disabled."""
+
+    campaign_id: int
+    api_availability: str
+
+
+class BusinessPlan(Wire):
+    """One business's share of a run: an item of the outer Map state."""
+
+    business: str
+    jobs: list[Job]
+    unavailable: list[Unavailable] = []
 
 
 class RunPlan(Wire):
     """Output of the Resolve step: what this execution archives."""
 
-    month: str
+    months: list[str]
     scheduled: bool
     limits: Limits
-    jobs: list[Job]
+    businesses: list[BusinessPlan]
+    job_count: int
 
 
 class ReportRef(Wire):
@@ -148,6 +177,7 @@ class ReportState(Wire):
     """Output of the CheckStatus step: where the report is, and how long to wait before asking again."""
 
     state: Literal["PENDING", "PROCESSING", "DONE", "NO_DATA", "NOT_YET"]
+    next_attempt: int  # the number of the next status check, should there be one
     next_wait_seconds: int
     sub_status: str | None = None
     notice: Notice | None = None  # the NO_DOCUMENTS announcement when state is NO_DATA
@@ -182,6 +212,7 @@ class Manifest(Wire):
 
 
 NoticeStatus = Literal["ARCHIVED", "ALREADY_ARCHIVED", "IN_PROGRESS", "NO_DOCUMENTS", "FAILED"]
+STATUSES: tuple[NoticeStatus, ...] = ("ARCHIVED", "ALREADY_ARCHIVED", "IN_PROGRESS", "NO_DOCUMENTS", "FAILED")
 
 
 class Notice(Wire):
@@ -201,6 +232,51 @@ class Notice(Wire):
     execution_arn: str = ""
     error: str | None = None
     cause: str | None = None
+    message: str
+
+
+class Outcome(Wire):
+    """What one campaign-month's child workflow ends with (built by the state machine, kept small)."""
+
+    status: NoticeStatus
+    business: str
+    campaign_id: int
+    month: str
+    contract_types: list[ContractType] | None = None
+    error: str | None = None
+    cause: str | None = None
+
+
+class BusinessResult(Wire):
+    """One business's outcomes, as the outer Map state collects them."""
+
+    business: str
+    unavailable: list[Unavailable] = []
+    outcomes: list[Outcome]
+
+
+class SummarizeEvent(Wire):
+    months: list[str]
+    execution_id: str = ""
+    results: list[BusinessResult]
+
+
+class BusinessSummary(Wire):
+    business: str
+    counts: dict[str, int]  # notice status -> campaign-months
+    failed: list[Outcome]
+    unavailable: list[Unavailable]
+
+
+class RunSummary(Wire):
+    """The run-level notice: per business, how many campaign-months ended how, and which failed."""
+
+    kind: Literal["RUN_SUMMARY"] = "RUN_SUMMARY"
+    status: Literal["OK", "FAILED"]
+    months: list[str]
+    counts: dict[str, int]
+    businesses: list[BusinessSummary]
+    execution_arn: str
     message: str
 
 

@@ -3,10 +3,20 @@ Lambda cannot prevent them); their wording lives in statemachine/closing_documen
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from .archive import ArchiveKeys, StoredZip
-from .models import Job, Manifest, Notice, NoticeStatus
+from .models import (
+    STATUSES,
+    BusinessSummary,
+    Job,
+    Manifest,
+    Notice,
+    NoticeStatus,
+    RunSummary,
+    SummarizeEvent,
+)
 
 
 def _notice(
@@ -92,4 +102,50 @@ def not_published(job: Job, report_id: str, execution_id: str, days: int, last_s
         f"Yandex Market has not published closing documents for campaign {job.campaign_id} and {job.month}: "
         f"the report was {last_status} on each of {days + 1} daily attempts. Check that the id is a campaign "
         "id; start the month by hand once the documents appear in the seller cabinet.",
+    )
+
+
+def run_summary(event: SummarizeEvent) -> RunSummary:
+    """One notice for the whole run: per business, how many campaign-months ended how; the failed listed."""
+    totals: Counter[str] = Counter()
+    businesses = []
+    for result in event.results:
+        counts = Counter(outcome.status for outcome in result.outcomes)
+        totals.update(counts)
+        businesses.append(
+            BusinessSummary(
+                business=result.business,
+                counts={status: counts[status] for status in STATUSES},
+                failed=[o for o in result.outcomes if o.status == "FAILED"],
+                unavailable=result.unavailable,
+            )
+        )
+    failed = totals["FAILED"]
+    months = event.months[0] if len(event.months) == 1 else f"{event.months[0]}..{event.months[-1]}"
+    lines = [
+        f"{b.business}: " + ", ".join(f"{n} {status.lower().replace('_', ' ')}" for status, n in b.counts.items() if n)
+        for b in businesses
+    ]
+    lines += [
+        f"FAILED {o.business} campaign {o.campaign_id} {o.month}: {o.error}: {o.cause}"
+        for b in businesses
+        for o in b.failed
+    ]
+    lines += [
+        f"left out {b.business} campaign {u.campaign_id}: Yandex reports its API as {u.api_availability}"
+        for b in businesses
+        for u in b.unavailable
+    ]
+    head = (
+        f"Closing documents {months}: {failed} campaign-month(s) FAILED; see below and the runbook."
+        if failed
+        else f"Closing documents {months}: every campaign-month is accounted for."
+    )
+    return RunSummary(
+        status="FAILED" if failed else "OK",
+        months=event.months,
+        counts={status: totals[status] for status in STATUSES},
+        businesses=businesses,
+        execution_arn=event.execution_id,
+        message="\n".join([head, *lines]),
     )

@@ -3,32 +3,85 @@
 Every field is optional::
 
     {"month": "2025-12", "campaignIds": [1234], "contractTypes": ["INCOME"], "force": false}
+    {"months": {"from": "2025-01", "to": "2025-06"}, "businesses": ["main"]}
+    {"months": ["2025-01", "2025-03"]}
 
 The scheduler adds ``"scheduledTime": "<aws.scheduler.scheduled-time>"``. Any problem raises
 InvalidInput whose message names each offending field and what is allowed; nothing is sent to Yandex.
+
+Resolving is two steps: :func:`parse_request` checks the input alone (pure); :func:`build_plan` then
+crosses its months with each business's campaigns (configured, given, or discovered by the caller).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .config import Settings
 from .errors import InvalidInput
-from .models import ContractType, Job, Limits, RunPlan
+from .models import BusinessPlan, Campaign, ContractType, Job, Limits, RunPlan, Unavailable
 from .months import Month
 
 MAX_CAMPAIGNS = 1000
+MAX_MONTHS = 60  # five years: the legal retention of these documents
+MAX_JOBS = 500  # campaign-months in one execution: keeps every state payload far below 256 KB
+NAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 ALLOWED = {
     "month": "a finished calendar month written YYYY-MM (e.g. 2025-12)",
+    "months": (
+        'finished months: {"from": "YYYY-MM", "to": "YYYY-MM"} with from <= to, or a non-empty list of '
+        f"unique YYYY-MM; at most {MAX_MONTHS} months; not together with month"
+    ),
     "campaignIds": f"a non-empty list of at most {MAX_CAMPAIGNS} unique positive integers (Market campaign ids)",
+    "businesses": "a non-empty list of unique business names configured in the stack's Api-Key secret",
     "contractTypes": "a non-empty list of unique values from " + ", ".join(t.value for t in ContractType),
     "force": "true or false",
     "scheduledTime": "an ISO 8601 date-time with a time zone (set by the scheduler)",
 }
+
+_MonthText = Annotated[StrictStr, Field(pattern=r"^\d{4}-\d{2}$")]
+
+
+def _month(value: str) -> str:
+    Month.parse(value)  # raises ValueError saying what is wrong
+    return value
+
+
+class MonthRange(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: StrictStr = Field(alias="from")
+    end: StrictStr = Field(alias="to")
+
+    _months = field_validator("start", "end")(_month)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MonthRange:
+        if Month.parse(self.start) > Month.parse(self.end):
+            raise ValueError(f"from {self.start} is after to {self.end}")
+        return self
+
+    def expand(self) -> list[Month]:
+        first, last = Month.parse(self.start), Month.parse(self.end)
+        count = (last.year - first.year) * 12 + last.month - first.month + 1
+        if count > MAX_MONTHS:
+            raise ValueError(f"{self.start}..{self.end} spans {count} months; start several executions")
+        return [first.shift(i) for i in range(count)]
 
 
 class StartInput(BaseModel):
@@ -37,26 +90,45 @@ class StartInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     month: StrictStr | None = None
+    months: MonthRange | list[StrictStr] | None = None
     campaign_ids: list[Annotated[StrictInt, Field(ge=1)]] | None = Field(
         None, alias="campaignIds", min_length=1, max_length=MAX_CAMPAIGNS
     )
+    businesses: list[Annotated[StrictStr, Field(pattern=NAME_PATTERN)]] | None = Field(None, min_length=1)
     contract_types: list[ContractType] | None = Field(None, alias="contractTypes", min_length=1, max_length=3)
     force: StrictBool = False
     scheduled_time: datetime | None = Field(None, alias="scheduledTime")
 
-    @field_validator("month")
+    _one_month = field_validator("month")(lambda value: value if value is None else _month(value))
+
+    @field_validator("months")
     @classmethod
-    def _month_format(cls, value: str | None) -> str | None:
-        if value is not None:
-            Month.parse(value)  # raises ValueError saying what is wrong
+    def _month_list(cls, value: MonthRange | list[str] | None) -> MonthRange | list[str] | None:
+        if isinstance(value, list):
+            if not 1 <= len(value) <= MAX_MONTHS:
+                raise ValueError(f"{len(value)} months given")
+            for text in value:
+                _month(text)
         return value
+
+
+class RunRequest(BaseModel):
+    """What the start input asks for, checked, before any business or campaign is looked up."""
+
+    months: list[Month]
+    scheduled: bool
+    campaign_ids: list[int] | None
+    businesses: list[str] | None
+    contract_types: list[ContractType] | None
+    force: bool
+    recheck: bool  # a scheduled run of the month just ended: NO_DATA/FAILED mean "not published yet"
 
 
 def _describe(exc: ValidationError) -> list[str]:
     problems: dict[str, str] = {}
     for err in exc.errors(include_url=False):
         field = str(err["loc"][0]) if err["loc"] else "input"
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "extra_forbidden" and len(err["loc"]) == 1:
             problems[field] = f"unknown field {field!r}; allowed fields: " + ", ".join(ALLOWED)
         elif field in ALLOWED and field not in problems:
             reason = str(err["ctx"]["error"]) if err["type"] == "value_error" else f"got {err['input']!r}"
@@ -64,7 +136,7 @@ def _describe(exc: ValidationError) -> list[str]:
     return list(problems.values())
 
 
-def _duplicates(values: list[Any]) -> list[Any]:
+def _duplicates(values: Sequence[Any]) -> list[Any]:
     return sorted((value for value, count in Counter(values).items() if count > 1), key=str)
 
 
@@ -77,9 +149,17 @@ def parse_start_input(raw: object) -> StartInput:
     except ValidationError as exc:
         raise InvalidInput("; ".join(_describe(exc))) from None
     problems = []
-    for field, values in (("campaignIds", parsed.campaign_ids), ("contractTypes", parsed.contract_types)):
+    listed: list[tuple[str, Sequence[object] | None]] = [
+        ("campaignIds", parsed.campaign_ids),
+        ("contractTypes", parsed.contract_types),
+        ("businesses", parsed.businesses),
+        ("months", parsed.months if isinstance(parsed.months, list) else None),
+    ]
+    for field, values in listed:
         if values and (dups := _duplicates(list(values))):
             problems.append(f"{field}: must be {ALLOWED[field]}; duplicated: {', '.join(map(str, dups))}")
+    if parsed.month is not None and parsed.months is not None:
+        problems.append(f"months: must be {ALLOWED['months']}; both month and months were given")
     if parsed.scheduled_time is not None and parsed.scheduled_time.tzinfo is None:
         problems.append(f"scheduledTime: must be {ALLOWED['scheduledTime']}")
     if problems:
@@ -87,48 +167,152 @@ def parse_start_input(raw: object) -> StartInput:
     return parsed
 
 
-def resolve_plan(raw: object, start_time: datetime, settings: Settings) -> RunPlan:
-    """Turn the start input into the list of campaign-months this execution archives.
-
-    The month defaults to the calendar month before the scheduled time (the execution's start time
-    for a manual start), in Moscow time; it must be over already.
-    """
-    start = parse_start_input(raw)
-    reference = start.scheduled_time or start_time
-    current = Month.of(reference)
-    if start.month is None:
-        month = current.shift(-1)
-    else:
-        month = Month.parse(start.month)
-        if month >= current:
-            raise InvalidInput(
-                f"month: must be {ALLOWED['month']}; {month} is not over yet (the latest month is {current.shift(-1)})"
-            )
-    campaign_ids = start.campaign_ids or list(settings.default_campaign_ids)
-    if not campaign_ids:
+def _months(start: StartInput, current: Month) -> list[Month]:
+    """The months asked for (default: the month before ``current``); each must be over already."""
+    field = "month" if start.months is None else "months"
+    try:
+        if isinstance(start.months, MonthRange):
+            months = start.months.expand()
+        elif start.months is not None:
+            months = sorted(Month.parse(text) for text in start.months)
+        else:
+            months = [Month.parse(start.month) if start.month else current.shift(-1)]
+    except ValueError as exc:
+        raise InvalidInput(f"months: must be {ALLOWED['months']}; {exc}") from None
+    if months[-1] >= current:
         raise InvalidInput(
-            "campaignIds: none given and none configured; pass "
-            f"{ALLOWED['campaignIds']} or set the stack parameter CampaignIds"
+            f"{field}: must be {ALLOWED[field]}; {months[-1]} is not over yet (the latest month is {current.shift(-1)})"
         )
-    contract_types = start.contract_types or list(settings.default_contract_types) or None
-    jobs = [
-        Job(
-            business=settings.business,
-            campaign_id=campaign_id,
-            month=str(month),
-            contract_types=sorted(contract_types) if contract_types else None,
-            force=start.force,
-        )
-        for campaign_id in campaign_ids
-    ]
-    # Yandex publishes month M during the first working days of M+1: when the scheduler asks for the month
-    # just ended, NO_DATA/FAILED mean "not yet" and are retried daily. A manual or older month is final.
+    return months
+
+
+def parse_request(raw: object, start_time: datetime) -> RunRequest:
+    """Check the start input on its own: the months (default: the calendar month before the scheduled time,
+    or the start time for a manual start, in Moscow time), the businesses and campaigns asked for."""
+    start = parse_start_input(raw)
+    current = Month.of(start.scheduled_time or start_time)
+    months = _months(start, current)
     scheduled = start.scheduled_time is not None
-    recheck_days = settings.recheck_days if scheduled and month == current.shift(-1) else 0
+    return RunRequest(
+        months=months,
+        scheduled=scheduled,
+        campaign_ids=start.campaign_ids,
+        businesses=start.businesses,
+        contract_types=sorted(start.contract_types) if start.contract_types else None,
+        force=start.force,
+        # Yandex publishes month M during the first working days of M+1: when the scheduler asks for the
+        # month just ended, NO_DATA/FAILED mean "not yet" and are retried daily. A manual or older month is final.
+        recheck=scheduled and months == [current.shift(-1)],
+    )
+
+
+def select_businesses(request: RunRequest, configured: Sequence[str]) -> list[str]:
+    """The businesses this run covers: those asked for (each must be configured), else all configured."""
+    if request.businesses is None:
+        chosen = list(configured)
+    else:
+        unknown = [name for name in request.businesses if name not in configured]
+        if unknown:
+            raise InvalidInput(
+                f"businesses: must be {ALLOWED['businesses']}; unknown: {', '.join(unknown)} "
+                f"(configured: {', '.join(configured)})"
+            )
+        chosen = list(request.businesses)
+    if request.campaign_ids and len(chosen) != 1:
+        raise InvalidInput(
+            f"campaignIds: campaign ids belong to one business, and this run covers {len(chosen)} "
+            f"({', '.join(chosen)}); add businesses: [name] to say whose campaigns they are"
+        )
+    return chosen
+
+
+def configured_campaigns(settings: Settings, business: str, only_business: bool) -> list[int]:
+    """The stack's CampaignIds for ``business``: entries ``1234`` (of the only business, or of BusinessName)
+    or ``name:1234``."""
+    ids = []
+    for entry in settings.default_campaign_ids:
+        name, _, text = entry.rpartition(":")
+        owner = name or (business if only_business else settings.business)
+        if owner == business:
+            ids.append(int(text))
+    return ids
+
+
+def build_plan(
+    request: RunRequest,
+    settings: Settings,
+    campaigns: Mapping[str, Sequence[int]],
+    unavailable: Mapping[str, Sequence[Unavailable]] | None = None,
+) -> RunPlan:
+    """Cross the months with each business's campaigns: one Job per business, month and campaign."""
+    contract_types = request.contract_types or sorted(settings.default_contract_types) or None
+    businesses = []
+    for business, campaign_ids in campaigns.items():
+        jobs = [
+            Job(
+                business=business,
+                campaign_id=campaign_id,
+                month=str(month),
+                contract_types=contract_types,
+                force=request.force,
+            )
+            for month in request.months
+            for campaign_id in campaign_ids
+        ]
+        skipped = list((unavailable or {}).get(business, []))
+        businesses.append(BusinessPlan(business=business, jobs=jobs, unavailable=skipped))
+    total = sum(len(b.jobs) for b in businesses)
+    if total > MAX_JOBS:
+        raise InvalidInput(
+            f"months: this run would archive {total} campaign-months ({len(request.months)} months); at most "
+            f"{MAX_JOBS} fit in one execution: start several executions with shorter month ranges or fewer businesses"
+        )
+    if total == 0:
+        raise InvalidInput(
+            f"campaignIds: none given and none configured; pass {ALLOWED['campaignIds']} or set the stack "
+            "parameter CampaignIds (GET /v2/campaigns listed no usable shops of " + ", ".join(campaigns) + ")"
+        )
     limits = Limits(
         max_status_checks=settings.max_status_checks,
         max_regenerations=settings.max_regenerations,
-        recheck_days=recheck_days,
+        recheck_days=settings.recheck_days if request.recheck else 0,
         recheck_seconds=settings.recheck_seconds,
+        reports_per_business=settings.reports_per_business,
+        notice_mode=settings.notice_mode,
     )
-    return RunPlan(month=str(month), scheduled=scheduled, limits=limits, jobs=jobs)
+    return RunPlan(
+        months=[str(m) for m in request.months],
+        scheduled=request.scheduled,
+        limits=limits,
+        businesses=businesses,
+        job_count=total,
+    )
+
+
+def resolve_plan(
+    raw: object,
+    start_time: datetime,
+    settings: Settings,
+    businesses: Callable[[], Sequence[str]] | None = None,
+    discover: Callable[[str], list[Campaign]] | None = None,
+) -> RunPlan:
+    """The whole of ResolveInput: check the input, choose the businesses (``businesses()``: those with a
+    token, asked only once the input is valid; default BUSINESS_NAME), take each one's campaigns from the input, the stack's CampaignIds, or
+    ``discover(business)`` (GET /v2/campaigns; campaigns whose API Yandex disabled are left out, listed)."""
+    request = parse_request(raw, start_time)  # bad input fails here, before any Market call
+    names = select_businesses(request, list(businesses() if businesses else [settings.business]))
+    campaigns: dict[str, list[int]] = {}
+    unavailable: dict[str, list[Unavailable]] = {}
+    for business in names:
+        ids = request.campaign_ids or configured_campaigns(settings, business, len(names) == 1)
+        if not ids and discover is not None:
+            found = discover(business)
+            usable = [c for c in found if c.api_availability in (None, "AVAILABLE")]
+            ids = sorted(c.id for c in usable)
+            unavailable[business] = [
+                Unavailable(campaign_id=c.id, api_availability=str(c.api_availability))
+                for c in found
+                if c not in usable
+            ]
+        campaigns[business] = ids
+    return build_plan(request, settings, campaigns, unavailable)

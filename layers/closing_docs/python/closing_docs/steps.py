@@ -26,10 +26,12 @@ from .models import (
     ReportStep,
     ResolveEvent,
     RunPlan,
+    RunSummary,
+    SummarizeEvent,
 )
 from .months import Month
 from .observability import logger, metrics
-from .secrets import api_key
+from .secrets import api_key, api_keys
 from .start_input import resolve_plan
 
 _FAILED_HINTS = {
@@ -41,10 +43,10 @@ _FAILED_HINTS = {
 }
 
 
-@lru_cache(maxsize=1)
-def market() -> MarketClient:
+@lru_cache(maxsize=64)
+def market(business: str) -> MarketClient:
     settings = get_settings()
-    return MarketClient(settings.api_url, api_key(settings), download_allowed=settings.download_allowed)
+    return MarketClient(settings.api_url, api_key(settings, business), download_allowed=settings.download_allowed)
 
 
 @lru_cache(maxsize=1)
@@ -81,10 +83,24 @@ def _log_keys(step: JobStep, **extra: Any) -> None:
 
 
 def resolve(event: ResolveEvent) -> RunPlan:
-    """Validate the start input and list the campaign-months to archive (no Market call)."""
-    plan = resolve_plan(event.input, event.start_time, get_settings())
-    logger.info("run planned", extra={"month": plan.month, "campaigns": len(plan.jobs), "scheduled": plan.scheduled})
+    """Validate the start input, then list the campaign-months to archive for each business. A business
+    with no campaign ids given or configured has its shops listed by GET /v2/campaigns."""
+    settings = get_settings()
+    plan = resolve_plan(
+        event.input, event.start_time, settings, lambda: list(api_keys(settings)), lambda name: market(name).campaigns()
+    )
+    logger.info(
+        "run planned",
+        extra={"months": plan.months, "businesses": [b.business for b in plan.businesses], "jobs": plan.job_count},
+    )
     return plan
+
+
+def summarize(event: SummarizeEvent) -> RunSummary:
+    """The run-level notice: per business, how the campaign-months ended and which failed."""
+    summary = notices.run_summary(event)
+    logger.info("run summary", extra={"status": summary.status, "counts": summary.counts})
+    return summary
 
 
 def generate(step: GenerateStep) -> Generated:
@@ -108,7 +124,9 @@ def generate(step: GenerateStep) -> Generated:
         logger.info("reusing the report this step requested before", extra={"report_id": claim.report_id})
         report = ReportRef(report_id=claim.report_id, wait_seconds=polling.first_wait(None))
         return Generated(outcome="GENERATED", lock_key=key, report=report)
-    generated = market().generate_closure_documents(job.campaign_id, Month.parse(job.month), job.contract_types)
+    generated = market(job.business).generate_closure_documents(
+        job.campaign_id, Month.parse(job.month), job.contract_types
+    )
     claims().record_report(key, step.execution_id, generated.report_id, step.generation)
     wait = polling.first_wait(generated.estimated_generation_time)
     logger.info("report requested", extra={"report_id": generated.report_id, "wait_seconds": wait})
@@ -123,7 +141,7 @@ def check(step: CheckStep) -> ReportState:
     ended, where Yandex answers NO_DATA or FAILED until it publishes the documents.
     """
     _log_keys(step, report_id=step.report.report_id)
-    info = market().report_info(step.report.report_id)
+    info = market(step.job.business).report_info(step.report.report_id)
     metrics.add_metric(name="StatusPolls", unit="Count", value=1)
     logger.info("report status", extra={"status": info.status, "sub_status": info.sub_status, "attempt": step.attempt})
     failed = info.status == "FAILED" and info.sub_status != "NO_DATA"
@@ -131,7 +149,9 @@ def check(step: CheckStep) -> ReportState:
         raise ReportTooLarge(_failure_message(step, "TOO_LARGE"))
     if info.sub_status == "NO_DATA" or (failed and step.recheck_days):
         if step.days_left > 0:  # a scheduled run of the month just ended: Yandex has not published it yet
-            return ReportState(state="NOT_YET", next_wait_seconds=0, sub_status=info.sub_status)
+            return ReportState(
+                next_attempt=step.attempt + 1, state="NOT_YET", next_wait_seconds=0, sub_status=info.sub_status
+            )
         metrics.add_metric(name="NoDocuments", unit="Count", value=1)
         job, report_id = step.job, step.report.report_id
         if step.recheck_days:
@@ -139,25 +159,32 @@ def check(step: CheckStep) -> ReportState:
             notice = notices.not_published(job, report_id, step.execution_id, step.recheck_days, last)
         else:
             notice = notices.no_documents(job, report_id, step.execution_id)
-        return ReportState(state="NO_DATA", next_wait_seconds=0, sub_status=info.sub_status, notice=notice)
+        return ReportState(
+            next_attempt=step.attempt + 1,
+            state="NO_DATA",
+            next_wait_seconds=0,
+            sub_status=info.sub_status,
+            notice=notice,
+        )
     if failed:
         raise ReportFailed(_failure_message(step, info.sub_status))
     if info.status == "PENDING" or info.status == "PROCESSING":
         wait = polling.next_wait(step.attempt, info.estimated_generation_time)
-        return ReportState(state=info.status, next_wait_seconds=wait)
-    return ReportState(state="DONE", next_wait_seconds=0, sub_status=info.sub_status)
+        return ReportState(next_attempt=step.attempt + 1, state=info.status, next_wait_seconds=wait)
+    return ReportState(next_attempt=step.attempt + 1, state="DONE", next_wait_seconds=0, sub_status=info.sub_status)
 
 
 def archive(step: ReportStep) -> Notice:
     """Fetch a fresh link, stream the ZIP into S3 verified, write its manifest; return the notice."""
     _log_keys(step, report_id=step.report.report_id)
     settings, job = get_settings(), step.job
-    info = market().report_info(step.report.report_id)  # a fresh link: links expire, never cross a Wait
+    client = market(job.business)
+    info = client.report_info(step.report.report_id)  # a fresh link: links expire, never cross a Wait
     if info.status != "DONE" or not info.file:
         raise MarketProtocolError(f"reports/info: report {step.report.report_id} is {info.status} without a file")
     host = link_host(info.file)
     logger.info("downloading", extra={"download_host": host})
-    chunks, length = market().download(info.file, CHUNK_SIZE)
+    chunks, length = client.download(info.file, CHUNK_SIZE)
     keys = archive_keys(settings.prefix, job)
     stored = store().store_zip(keys.zip, chunks, length)
     manifest = Manifest(
