@@ -297,16 +297,18 @@ class EmbeddedAws:
         iam = self.client("iam")
         role = iam.create_role(RoleName="local-harness", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
 
-        for logical, props in self._resources("AWS::S3::Bucket"):
-            self.bucket = f"{self.stack_name}-{logical}".lower()
+        for logical, props in self._resources("AWS::S3::Bucket"):  # the archive and its access-log bucket
+            bucket = f"{self.stack_name}-{logical}".lower()
             s3 = self.client("s3")
-            s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
             if "VersioningConfiguration" in props:
                 s3.put_bucket_versioning(
-                    Bucket=self.bucket, VersioningConfiguration=resolve(props["VersioningConfiguration"])
+                    Bucket=bucket, VersioningConfiguration=resolve(props["VersioningConfiguration"])
                 )
-            resolver.refs[logical] = self.bucket
-            resolver.attrs[(logical, "Arn")] = f"arn:aws:s3:::{self.bucket}"
+            if logical == "ArchiveBucket":
+                self.bucket = bucket
+            resolver.refs[logical] = bucket
+            resolver.attrs[(logical, "Arn")] = f"arn:aws:s3:::{bucket}"
 
         sns, sqs = self.client("sns"), self.client("sqs")
         for logical, _props in self._resources("AWS::SNS::Topic"):
@@ -412,6 +414,11 @@ class EmbeddedAws:
             if not page.get("nextToken"):
                 return events
             kwargs["nextToken"] = page["nextToken"]
+
+    def events(self, execution_arn: str) -> list[dict[str, Any]]:
+        """The execution's history, then every Distributed Map child's history recorded so far: all that
+        Step Functions keeps about a run (use with one execution at a time)."""
+        return self.history(execution_arn) + [event for child in self._child_histories for event in child]
 
     def child_histories(self) -> list[list[dict[str, Any]]]:
         """The event histories of every Distributed Map child workflow so far (per business, per

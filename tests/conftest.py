@@ -31,7 +31,7 @@ def make_aws(emulator: MarketEmulator):
     stack = []
 
     def make(api_key: str = TOKEN, **parameters: str) -> EmbeddedAws:
-        parameters = {"CampaignIds": "1001", **parameters}
+        parameters = {"CampaignIds": "1001", "NoticeMode": "EACH", **parameters}
         aws = EmbeddedAws(api_key=api_key, parameters=parameters, time_scale=TIME_SCALE, market_url=emulator.base_url)
         stack.append(aws.__enter__())
         return aws

@@ -103,7 +103,9 @@ def test_report_not_found_generates_again_then_continues(aws, emulator):
     emulator.inject("info", Fault(status=404, message="Report not found."))
     execution, _, bodies = run_one(aws)
     assert_archived_right_bytes(aws, emulator, execution, bodies)
-    assert emulator.count("generate") == 2
+    # The lost report still counts as generating, so the new request may meet "Active reports limit exceeded"
+    # first, and waits it out in Retry.
+    assert emulator.count("generate") - emulator.count_420("generate") == 2
 
 
 def test_report_never_found_fails_after_bounded_regenerations(aws, emulator):
@@ -111,7 +113,7 @@ def test_report_never_found_fails_after_bounded_regenerations(aws, emulator):
     execution, _, bodies = run_one(aws)
     body = assert_failed_with_nothing_stored(aws, execution, bodies, "ReportNotFound")
     assert "Report not found." in body["cause"]
-    assert emulator.count("generate") == 3  # the first report and MaxRegenerations (2) more
+    assert emulator.count("generate") - emulator.count_420("generate") == 3  # the first and MaxRegenerations (2)
 
 
 # --- downloads ---------------------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ def test_scheduled_run_waits_a_day_while_yandex_has_not_published(make_aws, emul
     assert notice.attributes["status"] == "NO_DOCUMENTS"
     assert f"was {outcome} on each of 3 daily attempts" in notice.body()["message"]
     assert emulator.count("generate") == 3
-    waits = [e for e in aws.history(execution.arn) if e["type"] == "WaitStateEntered"]
+    waits = [e for e in aws.events(execution.arn) if e["type"] == "WaitStateEntered"]
     assert sum(e["stateEnteredEventDetails"]["name"] == "WaitADay" for e in waits) == 2
 
 

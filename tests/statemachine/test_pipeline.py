@@ -14,7 +14,7 @@ ZIP_KEY = "closing-documents/2025-12/default/{c}/closing-documents_{c}_2025-12_A
 
 
 def state_names(aws: EmbeddedAws, arn: str, event_type: str) -> list[str]:
-    return [e["stateEnteredEventDetails"]["name"] for e in aws.history(arn) if e["type"] == event_type]
+    return [e["stateEnteredEventDetails"]["name"] for e in aws.events(arn) if e["type"] == event_type]
 
 
 def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedAws, emulator: MarketEmulator):
@@ -37,11 +37,11 @@ def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedA
 
     (notice,) = aws.notifications()
     assert notice.subject == "Closing documents 2025-12 for campaign 1001: ARCHIVED"
-    assert notice.attributes == {"status": "ARCHIVED", "campaignId": "1001", "month": MONTH}
+    assert notice.attributes == {"status": "ARCHIVED", "business": "default", "campaignId": "1001", "month": MONTH}
     message = notice.body()
     assert message["status"] == "ARCHIVED" and message["s3Uri"] == f"s3://{aws.bucket}/{zip_key}"
     assert message["sha256"] == manifest["sha256"] and message["executionArn"] == execution.arn
-    assert execution.output["results"] == [message]
+    assert execution.output["kind"] == "RUN_SUMMARY" and execution.output["counts"]["ARCHIVED"] == 1
 
     waits = state_names(aws, execution.arn, "WaitStateEntered")
     assert len(waits) >= 2, "a 100 s report with a 30 s estimate is not ready at the first check"
@@ -95,7 +95,7 @@ def test_invalid_input_fails_the_first_step_without_calling_market(aws: Embedded
     for expected in ("month:", "campaignIds:", "'surprise'"):
         assert expected in execution.cause
     (notice,) = aws.notifications()
-    assert notice.subject == "Closing documents run could not start: InvalidInput"
+    assert notice.subject == "Closing documents run failed: InvalidInput"
     assert notice.body()["cause"] == execution.cause
     assert emulator.calls == []
     assert state_names(aws, execution.arn, "TaskStateEntered") == ["ResolveInput", "AnnounceRunFailed"]

@@ -296,9 +296,12 @@ def resolve_plan(
     businesses: Callable[[], Sequence[str]] | None = None,
     discover: Callable[[str], list[Campaign]] | None = None,
 ) -> RunPlan:
-    """The whole of ResolveInput: check the input, choose the businesses (``businesses()``: those with a
-    token, asked only once the input is valid; default BUSINESS_NAME), take each one's campaigns from the input, the stack's CampaignIds, or
-    ``discover(business)`` (GET /v2/campaigns; campaigns whose API Yandex disabled are left out, listed)."""
+    """The whole of ResolveInput.
+
+    Check the input; choose the businesses (``businesses()``: those with a token, asked only once the input
+    is valid; default BUSINESS_NAME); take each one's campaigns from the input, the stack's CampaignIds, or
+    ``discover(business)`` (GET /v2/campaigns; campaigns whose API Yandex disabled are left out, listed).
+    """
     request = parse_request(raw, start_time)  # bad input fails here, before any Market call
     names = select_businesses(request, list(businesses() if businesses else [settings.business]))
     campaigns: dict[str, list[int]] = {}

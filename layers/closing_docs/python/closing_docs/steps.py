@@ -169,7 +169,7 @@ def check(step: CheckStep) -> ReportState:
     if failed:
         raise ReportFailed(_failure_message(step, info.sub_status))
     if info.status == "PENDING" or info.status == "PROCESSING":
-        wait = polling.next_wait(step.attempt, info.estimated_generation_time)
+        wait = polling.next_wait(step.attempt, info.estimated_generation_time, polling.elapsed(step, info))
         return ReportState(next_attempt=step.attempt + 1, state=info.status, next_wait_seconds=wait)
     return ReportState(next_attempt=step.attempt + 1, state="DONE", next_wait_seconds=0, sub_status=info.sub_status)
 
