@@ -1,11 +1,15 @@
 """Run the monthly pipeline on this machine: the real state machine and handlers on embedded AWS.
 
-    python -m local.run [--campaign-id N ...] [--month YYYY-MM] [--contract-type T ...] [--force]
-                        [--api-url URL] [--api-key KEY] [--out DIR] [--time-scale F] [--json]
+    python -m local.run [--month YYYY-MM | --months FROM..TO | --months M1,M2] [--campaign-id N ...]
+                        [--business NAME ...] [--contract-type T ...] [--force] [--notice-mode MODE]
+                        [--businesses N] [--shops N] [--api-url URL] [--api-key KEY] [--out DIR]
+                        [--time-scale F] [--json] [--log FILE]
 
-Without --api-url it starts the Market emulator on 127.0.0.1; with it (e.g. the real API and --api-key
-or MARKET_API_KEY) it talks to that server. The values are passed as the start input exactly as given:
-validation is the state machine's, as for a console start. Exit status: 0 when the execution
+Without --api-url it starts the Market emulator on 127.0.0.1 with --businesses businesses (each its own
+token, so the secret maps names to tokens) of --shops shops each, found by GET /v2/campaigns unless
+--campaign-id is given; with --api-url (e.g. the real API and --api-key or MARKET_API_KEY, a bare token or
+a JSON map of business name to token) it talks to that server. The values are passed as the start input
+exactly as given: validation is the state machine's, as for a console start. Exit status: 0 when the execution
 succeeded, 1 when it failed or timed out, 2 when the arguments cannot be parsed.
 """
 
@@ -27,7 +31,6 @@ from typing import Any, TextIO
 from local.aws import EmbeddedAws
 from local.emulator import MarketEmulator
 
-DEMO_CAMPAIGNS = (1001, 1002)
 EMULATOR_TIME_SCALE = 0.01
 _ASL_TIMEOUT_SECONDS = 86400
 
@@ -35,6 +38,12 @@ _ASL_TIMEOUT_SECONDS = 86400
 def _number_or_text(value: str) -> int | str:
     """Keep the value as given: a number when it is written as one, else the text (the state machine judges)."""
     return int(value) if re.fullmatch(r"-?\d+", value) else value
+
+
+def _months(value: str) -> dict[str, str] | list[str]:
+    """``2025-01..2025-06`` -> a range; ``2025-01,2025-03`` -> a list (checked by the state machine)."""
+    start, dots, end = value.partition("..")
+    return {"from": start, "to": end} if dots else value.split(",")
 
 
 def _positive(value: str) -> float:
@@ -55,9 +64,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=_number_or_text,
         dest="campaign_ids",
         metavar="N",
-        help="campaign (shop) id; repeat for several (default: the configured ones)",
+        help="campaign (shop) id; repeat for several (default: every shop GET /v2/campaigns lists)",
     )
     parser.add_argument("--month", help="month to archive, YYYY-MM (default: the previous month, Moscow time)")
+    parser.add_argument(
+        "--months", type=_months, help="backfill: FROM..TO (e.g. 2025-01..2025-06) or a comma-separated list"
+    )
+    parser.add_argument(
+        "--business", action="append", dest="businesses", metavar="NAME", help="only this business; repeatable"
+    )
+    parser.add_argument("--notice-mode", choices=["EACH", "SUMMARY", "BOTH"], help="stack parameter NoticeMode")
+    parser.add_argument(
+        "--businesses", type=int, default=1, dest="emulated_businesses", metavar="N", help="emulator: businesses (1)"
+    )
+    parser.add_argument("--shops", type=int, default=2, metavar="N", help="emulator: shops per business (2)")
     parser.add_argument(
         "--contract-type",
         action="append",
@@ -89,6 +109,8 @@ def start_input(args: argparse.Namespace) -> dict[str, Any]:
     """The console-style start input: only what was given."""
     given = {
         "month": args.month,
+        "months": args.months,
+        "businesses": args.businesses,
         "campaignIds": args.campaign_ids,
         "contractTypes": args.contract_types,
         "force": True if args.force else None,
@@ -103,12 +125,18 @@ def market(args: argparse.Namespace) -> Iterator[tuple[str, str, dict[str, str],
         yield args.api_url.rstrip("/"), args.api_key or os.environ["MARKET_API_KEY"], {}, args.time_scale or 1.0
         return
     scale = args.time_scale or EMULATOR_TIME_SCALE
-    key = secrets.token_urlsafe(24)
-    campaigns = sorted({c for c in args.campaign_ids or () if isinstance(c, int) and c > 0} | set(DEMO_CAMPAIGNS))
     emulator = MarketEmulator(time_scale=scale)
-    emulator.add_business(name="demo", token=key, business_id=5001, campaign_ids=campaigns)
+    tokens = {}
+    for number in range(1, args.emulated_businesses + 1):
+        name = "demo" if args.emulated_businesses == 1 else f"business-{number}"
+        shops = [number * 1000 + shop for shop in range(1, args.shops + 1)]
+        if number == 1:  # the given campaign ids are the first business's shops
+            shops = sorted({c for c in args.campaign_ids or () if isinstance(c, int) and c > 0} | set(shops))
+        tokens[name] = secrets.token_urlsafe(24)
+        emulator.add_business(name=name, token=tokens[name], business_id=5000 + number, campaign_ids=shops)
+    key = tokens["demo"] if len(tokens) == 1 else json.dumps(tokens)
     with emulator:
-        yield emulator.base_url, key, {"CampaignIds": ",".join(map(str, DEMO_CAMPAIGNS))}, scale
+        yield emulator.base_url, key, {"BusinessName": "demo"}, scale
 
 
 def archives(objects: dict[str, bytes]) -> list[dict[str, Any]]:
@@ -138,7 +166,7 @@ def summary(result: dict[str, Any], api_url: str, emulated: bool, bucket: str, o
     for notice in result["notifications"]:
         lines.append(f"  {notice['subject']}")
         with contextlib.suppress(ValueError, TypeError, AttributeError):
-            lines.append(f"    {json.loads(notice['message'])['message']}")
+            lines.append("    " + json.loads(notice["message"])["message"].replace("\n", "\n    "))
     lines.append(f"Function logs: {log}")
     return "\n".join(lines)
 
@@ -147,7 +175,12 @@ def run(args: argparse.Namespace, log: TextIO) -> tuple[dict[str, Any], str]:
     """(the --json result, the readable summary)."""
     with (
         market(args) as (api_url, key, parameters, scale),
-        EmbeddedAws(api_key=key, parameters=parameters, time_scale=scale, market_url=api_url) as aws,
+        EmbeddedAws(
+            api_key=key,
+            parameters={**parameters, **({"NoticeMode": args.notice_mode} if args.notice_mode else {})},
+            time_scale=scale,
+            market_url=api_url,
+        ) as aws,
         contextlib.redirect_stdout(log),
         contextlib.redirect_stderr(log),
     ):

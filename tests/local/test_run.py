@@ -36,7 +36,16 @@ def test_default_run_archives_on_the_emulator_and_copies_out(tmp_path: Path):
     assert len(zips) == 2 and len(report["archives"]) == 4
     for archive in report["archives"]:
         assert (tmp_path / archive["key"]).stat().st_size == archive["size"]
-    assert sorted(n["attributes"]["status"] for n in report["notifications"]) == ["ARCHIVED", "ARCHIVED"]
+    assert sorted(n["attributes"]["status"] for n in report["notifications"]) == ["ARCHIVED", "ARCHIVED", "RUN_SUMMARY"]
+    assert report["output"]["counts"]["ARCHIVED"] == 2  # the demo business's shops, found by GET /v2/campaigns
+
+
+def test_backfill_over_several_emulated_businesses(tmp_path: Path):
+    result = run("--businesses", "2", "--shops", "2", "--months", "2025-10..2025-11", "--notice-mode", "SUMMARY")
+
+    assert result.returncode == 0, result.stderr
+    assert "business-1: 4 archived" in result.stdout and "business-2: 4 archived" in result.stdout
+    assert result.stdout.count("s3://") == 16 and result.stdout.count("Closing documents run summary: OK") == 1
 
 
 @pytest.fixture
@@ -69,8 +78,9 @@ def test_api_url_points_the_runner_at_another_server(market, token, campaign, ex
 
     assert result.returncode == exit_code, result.stderr
     report = json.loads(result.stdout)
-    (notice,) = report["notifications"]
-    assert notice["attributes"] == {"status": status, "campaignId": campaign, "month": "2025-11"}
+    (notice, summary) = report["notifications"]
+    assert notice["attributes"] == {"status": status, "business": "default", "campaignId": campaign, "month": "2025-11"}
+    assert summary["attributes"] == {"status": "RUN_SUMMARY", "outcome": "FAILED" if exit_code else "OK"}
     assert len(report["archives"]) == (2 if status == "ARCHIVED" else 0)
     assert market.count("generate") == 1
     for text in (result.stdout, result.stderr):

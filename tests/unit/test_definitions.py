@@ -61,7 +61,8 @@ def test_functions_are_python313_arm64_with_the_layer_and_exist_on_disk():
     layer = RESOURCES["ClosingDocsLayer"]
     assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
     functions = [r for r in RESOURCES.values() if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 4
+    code_dirs = {f["Properties"]["CodeUri"].rstrip("/") for f in functions}
+    assert code_dirs == {f"functions/{d.name}" for d in (ROOT / "functions").iterdir() if d.is_dir()}
     for function in functions:
         assert (ROOT / function["Properties"]["CodeUri"] / "app.py").is_file()
     assert Path(ROOT / layer["Properties"]["ContentUri"] / "closing_docs" / "__init__.py").is_file()
