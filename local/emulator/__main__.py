@@ -5,6 +5,8 @@
 
 Prints the base URL on one line, then serves until Ctrl-C or SIGTERM. ``--campaign ID[:OUTCOME]`` adds a
 campaign to the business of ``--token`` (outcome: DONE, NO_DATA, FAILED, TOO_LARGE, RESOURCE_NOT_FOUND).
+Yandex's limits are enforced with 420s: ``--parallel-limit`` (default 4), ``--active-reports-limit``
+(default 1; ``none`` for unlimited) and ``--rate-limit OP:REQUESTS/SECONDS`` (defaults: the spec's).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from local.emulator.server import OUTCOMES, MarketEmulator
+from local.emulator.server import OUTCOMES, RATE_LIMITS, MarketEmulator
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,34 @@ def padding_arg(text: str) -> tuple[int, int]:
     return campaign, size
 
 
+def limit_arg(text: str) -> int | None:
+    """argparse type for a limit: a positive integer, or ``none`` for unlimited."""
+    if text.lower() in ("none", "unlimited"):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'none': {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("a limit must be at least 1 (or 'none')")
+    return value
+
+
+def rate_limit_arg(text: str) -> tuple[str, tuple[int, float]]:
+    """argparse type for ``--rate-limit OP:REQUESTS/SECONDS`` (e.g. ``info:100/60``)."""
+    op, _, rest = text.partition(":")
+    if op not in RATE_LIMITS:
+        raise argparse.ArgumentTypeError(f"op must be one of {', '.join(RATE_LIMITS)}")
+    try:
+        requests, seconds = rest.split("/")
+        limit = (int(requests), float(seconds))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected OP:REQUESTS/SECONDS, e.g. info:100/60") from None
+    if limit[0] < 1 or limit[1] <= 0:
+        raise argparse.ArgumentTypeError("need at least 1 request per a positive number of seconds")
+    return op, limit
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line; add options here (e.g. several --business NAME:TOKEN later)."""
     parser = argparse.ArgumentParser(prog="python -m local.emulator", description=__doc__.splitlines()[0])
@@ -77,6 +107,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--generation-seconds", type=float, default=40.0)
     parser.add_argument("--estimate-ms", type=int, default=30000)
     parser.add_argument("--link-ttl-seconds", type=float, default=3600.0)
+    parser.add_argument(
+        "--parallel-limit",
+        type=limit_arg,
+        default=4,
+        metavar="N|none",
+        help="API requests of the business in flight at once before 420 (default 4)",
+    )
+    parser.add_argument(
+        "--active-reports-limit",
+        type=limit_arg,
+        default=1,
+        metavar="N|none",
+        help="reports generating at once before generate answers 420 (default 1)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=rate_limit_arg,
+        action="append",
+        default=[],
+        metavar="OP:REQUESTS/SECONDS",
+        help="per-resource limit in emulated seconds; repeat (default: "
+        + ", ".join(f"{op}:{n}/{s}" for op, (n, s) in RATE_LIMITS.items())
+        + ")",
+    )
+    parser.add_argument(
+        "--api-latency-seconds", type=float, default=0.0, help="emulated time each API request takes (default 0)"
+    )
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr (never the token)")
     return parser
 
@@ -91,6 +148,10 @@ def configure(args: argparse.Namespace) -> MarketEmulator:
         host=args.host,
         port=args.port,
         verbose=args.verbose,
+        rate_limits=dict(args.rate_limit),
+        parallel_limit=args.parallel_limit,
+        active_reports_limit=args.active_reports_limit,
+        api_latency_seconds=args.api_latency_seconds,
     )
     campaigns = args.campaign or [CampaignArg(1001, None)]
     emulator.add_business(

@@ -11,6 +11,22 @@ It is a real HTTP server on 127.0.0.1 (standard library ``ThreadingHTTPServer``)
 Time is emulated: ``emulated seconds = real seconds since start / time_scale``. Report generation time and
 link lifetime are in emulated seconds. Faults are scripted per operation with :meth:`MarketEmulator.inject`.
 The emulator never imports openapi-core (see ``local/contract.py`` for spec validation).
+
+Yandex's limits are enforced per business (per token), in emulated time, with HTTP 420 and the standard
+error body; every 420 is recorded in ``calls`` with ``Call.throttle`` saying why (see :meth:`count_420`):
+
+* ``"parallel"``: more than ``parallel_limit`` (default 4) API requests of one business in flight at once
+  (generate, info, campaigns; downloads are on the file host and unlimited). No ``X-RateLimit-Resource-Until``.
+* ``"resource"``: more than ``rate_limits[op]`` requests in a fixed window of that many emulated seconds, which
+  opens with the first counted request of that business and op. Every response of those ops carries
+  ``X-RateLimit-Resource-Limit`` / ``-Remaining`` / ``-Until`` (RFC 822, emulated clock like ``Date``, rounded
+  up to the second; the window is free again then). 2xx and 4xx (420s included) count, 5xx and resets do not.
+* ``"active_reports"``: a generate while the business already has ``active_reports_limit`` (default 1)
+  reports PENDING/PROCESSING: "Active reports limit exceeded".
+
+Injected faults take precedence over every limit (and count like any response of their status).
+:meth:`MarketEmulator.hold` keeps requests of an op open (occupying their parallel slot) until
+:meth:`MarketEmulator.release`; ``api_latency_seconds`` delays every API request by that much emulated time.
 """
 
 from __future__ import annotations
@@ -21,6 +37,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import math
 import re
 import secrets
 import socket
@@ -67,7 +84,16 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "info": (100, 60),
     "campaigns": (1000, 3600),
 }
-"""Per op: (requests per window, window in emulated seconds), as the spec's x-resource-limit-config says."""
+"""Per op: (requests per window, window in emulated seconds), as the spec's x-resource-limit-config says.
+These are also the ops the parallel limit applies to."""
+
+THROTTLES: tuple[str, ...] = ("parallel", "resource", "active_reports")
+"""Why the emulator itself answered 420 (``Call.throttle``); injected 420 faults have no throttle."""
+
+PARALLEL_LIMIT_MESSAGE = "Too many parallel requests"
+RESOURCE_LIMIT_MESSAGE = "Hit rate limit of requests"
+ACTIVE_REPORTS_MESSAGE = "Active reports limit exceeded"
+HOLD_TIMEOUT = 60.0  # real seconds a held request waits at most for release()
 
 MSK = timezone(timedelta(hours=3))  # Yandex reports its date-times in Moscow time
 PAGE_SIZE_DEFAULT = 50
@@ -147,6 +173,7 @@ class Call:
     body: bytes | None = None  # raw request body (None when empty)
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: bytes | None = None  # None for downloads and resets
+    throttle: str | None = None  # one of THROTTLES when the emulator enforced a limit with this 420
 
 
 @dataclass
@@ -188,6 +215,15 @@ class _Reply:
     stream: ArchiveSpec | None = None
     truncate: bool = False
     reset: bool = False
+    throttle: str | None = None  # one of THROTTLES when this is an enforced 420
+
+
+@dataclass
+class _Window:
+    """A fixed rate-limit window of one business and op."""
+
+    start: float  # emulated seconds since start
+    used: int = 0
 
 
 @dataclass
@@ -225,6 +261,12 @@ def _error_body(status: int, message: str | None = None, code: str | None = None
 
 def _error(status: int, message: str | None = None, code: str | None = None) -> _Reply:
     return _Reply(status, {"Content-Type": _JSON}, _error_body(status, message, code))
+
+
+def _throttled(throttle: str, message: str) -> _Reply:
+    reply = _error(420, message)
+    reply.throttle = throttle
+    return reply
 
 
 def _ok(payload: Any) -> _Reply:
@@ -316,13 +358,39 @@ class MarketEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         verbose: bool = False,
+        *,
+        rate_limits: Mapping[str, tuple[int, float]] | None = None,
+        parallel_limit: int | None = 4,
+        active_reports_limit: int | None = 1,
+        api_latency_seconds: float = 0.0,
     ) -> None:
         """``time_scale``: real seconds per emulated second. ``generation_seconds``: emulated time from
         generate to a final status (PENDING for the first 20 %, then PROCESSING). ``estimate_ms``: the
         ``estimatedGenerationTime`` generate returns (may be negative; None sends 0). ``link_ttl_seconds``:
-        lifetime of each signed file link. ``verbose``: log requests (never the token) to stderr."""
+        lifetime of each signed file link. ``verbose``: log requests (never the token) to stderr.
+
+        Limits, per business (see the module docstring): ``rate_limits``: op → (requests, window in emulated
+        seconds), overriding :data:`RATE_LIMITS` for the ops given. ``parallel_limit``: API requests in flight
+        at once (None: unlimited). ``active_reports_limit``: reports PENDING/PROCESSING at once (None:
+        unlimited). ``api_latency_seconds``: emulated time each admitted API request takes before it is
+        handled (holding its parallel slot)."""
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
+        merged = {**RATE_LIMITS, **(rate_limits or {})}
+        for op, (limit, period) in merged.items():
+            if op not in RATE_LIMITS:
+                raise ValueError(f"rate_limits: unknown op {op!r}; expected some of {tuple(RATE_LIMITS)}")
+            if limit < 1 or period <= 0:
+                raise ValueError(f"rate_limits[{op!r}]: need at least 1 request per a positive window")
+        for name, value in (("parallel_limit", parallel_limit), ("active_reports_limit", active_reports_limit)):
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be at least 1 (or None for unlimited)")
+        if api_latency_seconds < 0:
+            raise ValueError("api_latency_seconds must be >= 0")
+        self.rate_limits: dict[str, tuple[int, float]] = merged
+        self.parallel_limit = parallel_limit
+        self.active_reports_limit = active_reports_limit
+        self.api_latency_seconds = api_latency_seconds
         self.time_scale = time_scale
         self.generation_seconds = generation_seconds
         self.estimate_ms = estimate_ms
@@ -338,7 +406,10 @@ class MarketEmulator:
         self._faults: dict[str, deque[Fault]] = {op: deque() for op in OPS}
         self._calls: list[Call] = []
         self._reports: dict[str, ReportState] = {}
-        self._counters: dict[tuple[str, str], tuple[int, int]] = {}  # (business, op) → (window index, count)
+        self._windows: dict[tuple[str, str], _Window] = {}  # (business, op) → its current rate-limit window
+        self._in_flight: dict[str, int] = {}  # business → admitted API requests not yet answered
+        self._peak_in_flight: dict[str, int] = {}
+        self._holds: dict[str, threading.Event] = {}  # op → set on release()
         self._key = secrets.token_bytes(32)
         self._archives = ArchiveStore()
         self._started_real: float | None = None
@@ -388,6 +459,23 @@ class MarketEmulator:
         with self._lock:
             self._faults[op].extend(faults)
 
+    def hold(self, *ops: str) -> None:
+        """Keep requests of these ops (some of :data:`RATE_LIMITS`) open after they are admitted, occupying their
+        parallel slot, until :meth:`release` (or :meth:`stop`; at most ``HOLD_TIMEOUT`` real seconds)."""
+        for op in ops:
+            if op not in RATE_LIMITS:
+                raise ValueError(f"cannot hold {op!r}; expected some of {tuple(RATE_LIMITS)}")
+        with self._lock:
+            for op in ops:
+                self._holds.setdefault(op, threading.Event())
+
+    def release(self, *ops: str) -> None:
+        """Let held requests of these ops (default: all) proceed, and stop holding new ones."""
+        with self._lock:
+            events = [self._holds.pop(op) for op in (ops or tuple(self._holds)) if op in self._holds]
+        for event in events:
+            event.set()
+
     # ------------------------------------------------------------------------------ lifecycle
 
     def start(self) -> str:
@@ -412,6 +500,7 @@ class MarketEmulator:
         """Stop serving and delete temporary archive files. Safe to call twice."""
         with self._lock:
             server, self._server = self._server, None
+        self.release()  # let held handler threads finish
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -456,6 +545,46 @@ class MarketEmulator:
         with self._lock:
             return sum(1 for call in self._calls if call.op == op)
 
+    def count_420(self, op: str | None = None, throttle: str | None = None) -> int:
+        """How many 420s were answered, of ``op`` (None: any) and for ``throttle`` (one of :data:`THROTTLES`;
+        None: any 420, injected faults included)."""
+        if throttle is not None and throttle not in THROTTLES:
+            raise ValueError(f"unknown throttle {throttle!r}; expected one of {THROTTLES}")
+        with self._lock:
+            return sum(
+                1
+                for call in self._calls
+                if call.status == 420
+                and (op is None or call.op == op)
+                and (throttle is None or call.throttle == throttle)
+            )
+
+    def in_flight(self, business: str | None = None) -> int:
+        """API requests admitted and not yet answered, of one business (by name) or all."""
+        with self._lock:
+            return self._in_flight.get(business, 0) if business else sum(self._in_flight.values())
+
+    def peak_in_flight(self, business: str | None = None) -> int:
+        """The most API requests one business (or, with None, any single business) had in flight at once."""
+        with self._lock:
+            if business:
+                return self._peak_in_flight.get(business, 0)
+            return max(self._peak_in_flight.values(), default=0)
+
+    def wait_in_flight(self, n: int, business: str | None = None, timeout: float = 5.0) -> bool:
+        """Wait (real seconds) until at least ``n`` requests are in flight; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight(business) < n:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.002)
+        return True
+
+    def active_reports(self, business: str) -> int:
+        """Reports of that business (by name) still PENDING/PROCESSING now."""
+        with self._lock:
+            return self._active_reports(business, self.now())
+
     def report_bytes(self, report_id: str) -> bytes:
         """The exact ZIP served for a report (even if its outcome does not offer it for download)."""
         with self._lock:
@@ -465,26 +594,97 @@ class MarketEmulator:
     # ------------------------------------------------------------------------------ handlers
 
     def _handle(self, request: _Request) -> tuple[str, _Reply]:
-        """Route one request; returns (op, reply), faults and rate-limit headers applied."""
+        """Route one request; returns (op, reply), faults, limits and rate-limit headers applied."""
         op, handler = self._route(request)
         fault = self._next_fault(op)
-        if fault is not None and fault.kind != "truncate":
+        api = request.path.startswith("/v2/")
+        business = self._business_for(request.headers) if api and op in self.rate_limits else None
+        if fault is not None and fault.kind != "truncate":  # faults take precedence over every limit
             reply = self._fault_reply(op, fault)
-        else:
-            try:
-                reply = handler(request)
-            except _BadRequest as problem:
-                reply = _error(400, str(problem))
-            except Exception:  # noqa: BLE001 (a bug in the emulator: answer like Yandex would, and say so)
-                traceback.print_exc()
-                reply = _error(500, "Emulator error (see its stderr)")
-            reply.truncate = fault is not None
-        if request.path.startswith("/v2/"):
-            limits = self._rate_limit_headers(op, request.headers, reply.status)
+            window = self._count(business.name, op) if business is not None else None
+        elif business is not None:
+            reply, window = self._admit(op, business.name, request, handler)
+        else:  # unauthenticated or unrouted: no business to limit
+            reply, window = self._run(handler, request), None
+        if fault is not None and fault.kind == "truncate":
+            reply.truncate = True
+        if api:
+            limits = self._settle(op, business.name if business is not None else None, window, reply)
             reply.headers = {**limits, **reply.headers}
         if fault is not None:
             reply.headers.update(fault.headers)
         return op, reply
+
+    @staticmethod
+    def _run(handler: Callable[[_Request], _Reply], request: _Request) -> _Reply:
+        try:
+            return handler(request)
+        except _BadRequest as problem:
+            return _error(400, str(problem))
+        except Exception:  # noqa: BLE001 (a bug in the emulator: answer like Yandex would, and say so)
+            traceback.print_exc()
+            return _error(500, "Emulator error (see its stderr)")
+
+    def _admit(
+        self, op: str, business: str, request: _Request, handler: Callable[[_Request], _Reply]
+    ) -> tuple[_Reply, _Window]:
+        """Enforce the parallel and resource limits around the handler; returns (reply, counted window)."""
+        with self._lock:
+            in_flight = self._in_flight.get(business, 0)
+            if self.parallel_limit is not None and in_flight >= self.parallel_limit:
+                return _throttled("parallel", PARALLEL_LIMIT_MESSAGE), self._count(business, op)
+            self._in_flight[business] = in_flight + 1
+            self._peak_in_flight[business] = max(self._peak_in_flight.get(business, 0), in_flight + 1)
+            window = self._count(business, op)
+            limit, _ = self.rate_limits[op]
+        try:
+            if window.used > limit:
+                return _throttled("resource", RESOURCE_LIMIT_MESSAGE), window
+            if self.api_latency_seconds:
+                time.sleep(self.api_latency_seconds * self.time_scale)
+            with self._lock:
+                hold = self._holds.get(op)
+            if hold is not None:
+                hold.wait(HOLD_TIMEOUT)
+            return self._run(handler, request), window
+        finally:
+            with self._lock:
+                self._in_flight[business] -= 1
+
+    def _count(self, business: str, op: str) -> _Window:
+        """Count one request of the business against the op's window (opening a new one if the last ended)."""
+        now = self.now()
+        _, period = self.rate_limits[op]
+        with self._lock:
+            window = self._windows.get((business, op))
+            if window is None or now >= window.start + period:
+                window = self._windows[(business, op)] = _Window(now)
+            window.used += 1
+            return window
+
+    def _settle(self, op: str, business: str | None, window: _Window | None, reply: _Reply) -> dict[str, str]:
+        """Uncount a 5xx or reset; the X-RateLimit-Resource-* headers of the reply."""
+        limit, period = self.rate_limits.get(op, (1000, 3600))
+        with self._lock:
+            if window is not None and (reply.status == 0 or reply.status >= 500):
+                window.used -= 1
+            used = window.used if window is not None else 0
+            start = window.start if window is not None else self.now()
+        headers = {
+            "X-RateLimit-Resource-Limit": str(limit),
+            "X-RateLimit-Resource-Remaining": str(max(0, limit - used)),
+        }
+        if reply.throttle != "parallel":  # not a resource limit: no time to wait for
+            until = math.ceil(self._started_wall + start + period)
+            headers["X-RateLimit-Resource-Until"] = formatdate(until, usegmt=True)
+        return headers
+
+    def _active_reports(self, business: str, now: float) -> int:
+        return sum(
+            1
+            for report in self._reports.values()
+            if report.business == business and now - report.created_at < self.generation_seconds
+        )
 
     def _route(self, request: _Request) -> tuple[str, Callable[[_Request], _Reply]]:
         """(op, handler) for a request; unroutable ones are op "unknown" with a 404/405 handler."""
@@ -534,32 +734,16 @@ class MarketEmulator:
         business = self._business_for(headers)
         return business if business is not None else _error(401, "Api-Key token invalid")
 
-    def _rate_limit_headers(self, op: str, headers: Mapping[str, str], status: int) -> dict[str, str]:
-        """X-RateLimit-Resource-* headers; counts 2xx/4xx per token's business and op (no enforcement)."""
-        limit, period = RATE_LIMITS.get(op, (1000, 3600))
-        now = self.now()
-        window = int(now // period)
-        business = self._business_for(headers)
-        with self._lock:
-            key = (business.name if business else "", op)
-            stored_window, used = self._counters.get(key, (window, 0))
-            used = used if stored_window == window else 0
-            if business is not None and status and status < 500:
-                used += 1
-                self._counters[key] = (window, used)
-        until = self._started_wall + (window + 1) * period
-        return {
-            "X-RateLimit-Resource-Limit": str(limit),
-            "X-RateLimit-Resource-Remaining": str(max(0, limit - used)),
-            "X-RateLimit-Resource-Until": formatdate(until, usegmt=True),
-        }
-
     def _generate(self, request: _Request) -> _Reply:
         business = self._authenticate(request.headers)
         if isinstance(business, _Reply):
             return business
         campaign_id, month, types = _parse_generate(request.body)
-        with self._lock:
+        with self._lock:  # the check and the new report are atomic: concurrent generates cannot both pass
+            now = self.now()
+            limit = self.active_reports_limit
+            if limit is not None and self._active_reports(business.name, now) >= limit:
+                return _throttled("active_reports", ACTIVE_REPORTS_MESSAGE)
             if campaign_id in business.campaign_ids:
                 outcome = self._outcomes.get((campaign_id, month)) or self._outcomes.get((campaign_id, None), "DONE")
             else:
@@ -573,8 +757,8 @@ class MarketEmulator:
                 month=month,
                 contract_types=normalize_contract_types(types),
                 outcome=outcome,
-                created_at=self.now(),
-                requested_at=datetime.fromtimestamp(self.wall_time(), UTC),
+                created_at=now,
+                requested_at=datetime.fromtimestamp(self._started_wall + now, UTC),
                 padding=self._padding.get(campaign_id, 0),
             )
             self._reports[report.report_id] = report
@@ -623,9 +807,10 @@ class MarketEmulator:
             }
             for cid in business.campaign_ids
         ]
-        if "pageToken" in request.query or "limit" in request.query:  # token pagination
+        page_token = request.query.get("pageToken", request.query.get("page_token"))  # the spec's x-aliases
+        if page_token is not None or "limit" in request.query:  # token pagination
             limit = _int_param(request.query, "limit", 1, PAGE_SIZE_MAX) or PAGE_SIZE_DEFAULT
-            offset = self._decode_page_token(request.query.get("pageToken"))
+            offset = self._decode_page_token(page_token)
             payload: dict[str, Any] = {"campaigns": items[offset : offset + limit]}
             if offset + limit < len(items):
                 next_token = base64.urlsafe_b64encode(f"offset:{offset + limit}".encode()).decode()
@@ -710,6 +895,7 @@ class MarketEmulator:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # listen backlog: the default 5 drops SYNs of a burst (1 s client retransmit)
     emulator: MarketEmulator
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -779,6 +965,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body=body or None,
                 response_headers=dict(reply.headers),
                 response_body=None if reply.stream is not None or reply.reset else reply.body,
+                throttle=reply.throttle,
             )
         )  # recorded before replying, so a client that got its response always finds the call
         self._send(reply)
