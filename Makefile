@@ -3,6 +3,8 @@
 # Everything is installed by this repository, pinned:
 #   .venv/          Python 3.13 (preferred; see scripts/find-python.sh) + requirements-dev.txt
 #   .venv-sam/      the SAM CLI + its full pinned dependency set, requirements-sam.txt (its pins clash with .venv)
+#   .venv-lint/     cfn-lint 1.53.0 (deliberately pinned) + its full pinned set, requirements-lint.txt
+#   .venv-checkov/  checkov + its full pinned set, requirements-checkov.txt (its old pins clash with the others)
 #   node_modules/   asl-validator, from package.json + package-lock.json (npm ci)
 # Each is (re)installed only when its requirement files change (stamp files inside each directory).
 
@@ -15,6 +17,8 @@ MAKEFLAGS += --no-builtin-rules --warn-undefined-variables
 
 VENV      := .venv
 SAM_VENV  := .venv-sam
+LINT_VENV := .venv-lint
+CHECKOV_VENV := .venv-checkov
 TEMPLATE  := template.yaml
 LAYER_REQUIREMENTS := layers/closing_docs/python/requirements.txt
 ASL_FILES  = $(sort $(wildcard statemachine/*.asl.json))
@@ -24,6 +28,8 @@ PYTEST_ARGS ?=
 
 DEV_STAMP  := $(VENV)/.make-installed
 SAM_STAMP  := $(SAM_VENV)/.make-installed
+LINT_STAMP := $(LINT_VENV)/.make-installed
+CHECKOV_STAMP := $(CHECKOV_VENV)/.make-installed
 NODE_STAMP := node_modules/.make-installed
 
 # SAM CLI: no telemetry, never near a real account. `sam validate --lint` and `sam build` need neither
@@ -33,6 +39,9 @@ export AWS_DEFAULT_REGION ?= eu-central-1
 export AWS_EC2_METADATA_DISABLED := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
+# checkov: no version check against PyPI, no Prisma Cloud / Bridgecrew id mapping download.
+export CKV_SKIP_PACKAGE_UPDATE_CHECK := true
+export BC_SKIP_MAPPING := TRUE
 
 # sam's python3.13 workflow looks for `python3.13` on PATH: put .venv/bin (a Python 3.13 venv, with the
 # pinned pip that `sam build` then uses to fetch the layer's arm64 wheels) first.
@@ -40,21 +49,25 @@ SAM := env PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam
 
 section = @printf '\n==================== %s ====================\n' "$(1)"
 
-.PHONY: help setup lint ruff asl validate typecheck build pytest test demo format clean distclean
+.PHONY: help setup lint ruff asl validate cfnlint checkov typecheck build pytest test demo format clean distclean
 
 help:
-	@echo "make setup      install .venv (Python 3.13 + requirements-dev.txt), .venv-sam (SAM CLI), node_modules"
-	@echo "make test       setup, then: ruff, asl-validator, sam validate --lint, sam build, pytest (what CI runs)"
+	@echo "make setup      install .venv (Python 3.13 + requirements-dev.txt), .venv-sam (SAM CLI), .venv-lint (cfn-lint),"
+	@echo "                .venv-checkov (checkov), node_modules"
+	@echo "make test       setup, then: ruff, mypy, asl-validator, sam validate --lint, cfn-lint, checkov, sam build, pytest"
+	@echo "                (what CI runs)"
 	@echo "make demo       setup, then run the local pipeline: .venv/bin/python -m local.run \$$ARGS"
-	@echo "make lint       ruff + asl-validator + sam validate --lint"
+	@echo "make lint       ruff + asl-validator + sam validate --lint + cfn-lint 1.53.0 + checkov"
+	@echo "make cfnlint    the pinned cfn-lint (1.53.0) on template.yaml"
+	@echo "make checkov    checkov on template.yaml: no failed check (skips only inline, with a reason)"
 	@echo "make build      sam build (python3.13, arm64) into .aws-sam/"
 	@echo "make pytest     only the tests (PYTEST_ARGS=... passed to pytest)"
-	@echo "make typecheck  mypy on the closing_docs package (not part of 'make test')"
+	@echo "make typecheck  mypy on the closing_docs package"
 	@echo "make format     ruff format + ruff check --fix (rewrites files)"
 	@echo "make clean      remove build output and caches; 'make distclean' also removes venvs and node_modules"
 
 # ---------------------------------------------------------------------------------------------- setup
-setup: $(DEV_STAMP) $(SAM_STAMP) $(NODE_STAMP)
+setup: $(DEV_STAMP) $(SAM_STAMP) $(LINT_STAMP) $(CHECKOV_STAMP) $(NODE_STAMP)
 
 $(DEV_STAMP): requirements-dev.txt $(LAYER_REQUIREMENTS) scripts/venv.sh scripts/find-python.sh
 	$(call section,setup: $(VENV) (requirements-dev.txt))
@@ -67,13 +80,25 @@ $(SAM_STAMP): requirements-sam.txt scripts/venv.sh scripts/find-python.sh
 	$(SAM_VENV)/bin/sam --version
 	touch $@
 
+$(LINT_STAMP): requirements-lint.txt scripts/venv.sh scripts/find-python.sh
+	$(call section,setup: $(LINT_VENV) (requirements-lint.txt))
+	scripts/venv.sh $(LINT_VENV) requirements-lint.txt
+	$(LINT_VENV)/bin/cfn-lint --version
+	touch $@
+
+$(CHECKOV_STAMP): requirements-checkov.txt scripts/venv.sh scripts/find-python.sh
+	$(call section,setup: $(CHECKOV_VENV) (requirements-checkov.txt))
+	scripts/venv.sh $(CHECKOV_VENV) requirements-checkov.txt
+	$(CHECKOV_VENV)/bin/checkov --version
+	touch $@
+
 $(NODE_STAMP): package.json package-lock.json
 	$(call section,setup: node_modules (npm ci))
 	npm ci --no-audit --no-fund
 	touch $@
 
 # ----------------------------------------------------------------------------------------------- gates
-lint: ruff asl validate
+lint: ruff asl validate cfnlint checkov
 
 ruff: setup
 	$(call section,ruff check .)
@@ -87,6 +112,24 @@ asl: setup
 validate: setup
 	$(call section,sam validate --lint)
 	$(SAM) validate --lint --template $(TEMPLATE)
+
+# The deliberately pinned cfn-lint (see requirements-lint.txt), for the deployment region; warnings fail too.
+cfnlint: setup
+	$(call section,$$($(LINT_VENV)/bin/cfn-lint --version) on $(TEMPLATE))
+	$(LINT_VENV)/bin/cfn-lint --regions $(AWS_DEFAULT_REGION) -- $(TEMPLATE)
+
+# Every check on every resource of the template; a check that does not apply is skipped inline, on the resource
+# (Metadata: checkov: skip: - id, comment), with the reason. Offline: no download, no update check. checkov exits 0
+# on a template it cannot parse (it reports "Parsing errors: 1" or nothing), so that fails here too.
+CHECKOV = $(CHECKOV_VENV)/bin/checkov --file $(TEMPLATE) --framework cloudformation --skip-download --quiet --compact
+checkov: setup
+	$(call section,checkov on $(TEMPLATE))
+	@echo '$(CHECKOV)'
+	@out="$$($(CHECKOV) 2>&1)" && status=0 || status=$$?; \
+	printf '%s\n' "$$out"; \
+	if [[ $$status -ne 0 ]]; then exit $$status; fi; \
+	if ! grep -q '^Passed checks: [1-9]' <<<"$$out" || grep -q 'Parsing errors' <<<"$$out"; then \
+	    echo "checkov did not scan $(TEMPLATE) (see above)" >&2; exit 1; fi
 
 build: setup
 	$(call section,sam build (python3.13 / arm64))
@@ -103,7 +146,7 @@ pytest: setup
 	$(call section,pytest)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-test: setup ruff typecheck asl validate build pytest
+test: setup ruff typecheck asl validate cfnlint checkov build pytest
 	$(call section,make test: all gates passed)
 
 # ------------------------------------------------------------------------------------------------ misc
@@ -118,8 +161,9 @@ format: setup
 
 clean:
 	rm -rf .aws-sam out .pytest_cache .ruff_cache .mypy_cache .hypothesis
-	find . -path ./$(VENV) -prune -o -path ./$(SAM_VENV) -prune -o -path ./node_modules -prune -o \
+	find . -path ./$(VENV) -prune -o -path ./$(SAM_VENV) -prune -o -path ./$(LINT_VENV) -prune \
+	    -o -path ./$(CHECKOV_VENV) -prune -o -path ./node_modules -prune -o \
 	    -type d -name __pycache__ -print0 | xargs -0 rm -rf
 
 distclean: clean
-	rm -rf $(VENV) $(SAM_VENV) node_modules
+	rm -rf $(VENV) $(SAM_VENV) $(LINT_VENV) $(CHECKOV_VENV) node_modules
