@@ -36,7 +36,7 @@ def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedA
     assert manifest["executionId"] == execution.arn and manifest["generationRequestedAt"]
 
     (notice,) = aws.notifications()
-    assert notice.subject == "Closing documents 2025-12 for campaign 1001: ARCHIVED"
+    assert notice.subject == "Closing documents 2025-12 for default campaign 1001: ARCHIVED"
     assert notice.attributes == {"status": "ARCHIVED", "business": "default", "campaignId": "1001", "month": MONTH}
     message = notice.body()
     assert message["status"] == "ARCHIVED" and message["s3Uri"] == f"s3://{aws.bucket}/{zip_key}"
