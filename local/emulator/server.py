@@ -363,6 +363,7 @@ class MarketEmulator:
         parallel_limit: int | None = 4,
         active_reports_limit: int | None = 1,
         api_latency_seconds: float = 0.0,
+        info_estimates: bool = True,
     ) -> None:
         """``time_scale``: real seconds per emulated second. ``generation_seconds``: emulated time from
         generate to a final status (PENDING for the first 20 %, then PROCESSING). ``estimate_ms``: the
@@ -373,7 +374,7 @@ class MarketEmulator:
         seconds), overriding :data:`RATE_LIMITS` for the ops given. ``parallel_limit``: API requests in flight
         at once (None: unlimited). ``active_reports_limit``: reports PENDING/PROCESSING at once (None:
         unlimited). ``api_latency_seconds``: emulated time each admitted API request takes before it is
-        handled (holding its parallel slot)."""
+        handled (holding its parallel slot). ``info_estimates``: whether reports/info tells the time left."""
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         merged = {**RATE_LIMITS, **(rate_limits or {})}
@@ -394,6 +395,7 @@ class MarketEmulator:
         self.time_scale = time_scale
         self.generation_seconds = generation_seconds
         self.estimate_ms = estimate_ms
+        self.info_estimates = info_estimates
         self.link_ttl_seconds = link_ttl_seconds
         self.host = host
         self.port = port
@@ -782,7 +784,8 @@ class MarketEmulator:
         result: dict[str, Any] = {"generationRequestedAt": _iso(report.requested_at)}
         if elapsed < self.generation_seconds:
             result["status"] = "PENDING" if elapsed < 0.2 * self.generation_seconds else "PROCESSING"
-            result["estimatedGenerationTime"] = max(0, round((self.generation_seconds - elapsed) * 1000))
+            if self.info_estimates:  # optional in the spec: the time left, in ms
+                result["estimatedGenerationTime"] = max(0, round((self.generation_seconds - elapsed) * 1000))
             return _ok({"status": "OK", "result": result})
         status, sub_status = _FINAL_STATES[report.outcome]
         result["status"] = status

@@ -31,6 +31,7 @@ def client(emulator: MarketEmulator, token: str) -> MarketClient:
 
 
 def test_every_request_and_response_matches_the_spec(client: MarketClient, emulator: MarketEmulator):
+    emulator.active_reports_limit = None  # two reports at once: this test is about their shape, not the limit
     client.generate_closure_documents(1001, DECEMBER, None)
     report = client.generate_closure_documents(1002, DECEMBER, [ContractType.INCOME, ContractType.MARKETING])
     client.report_info(report.report_id)
@@ -41,6 +42,17 @@ def test_every_request_and_response_matches_the_spec(client: MarketClient, emula
         assert call.headers.get("Api-Key") == "***"  # sent (the emulator masks it), no Bearer prefix
         validate_exchange(call)
     assert api_calls[0].json == {"campaignId": 1001, "monthOfYear": {"year": 2025, "month": 12}}
+
+
+def test_discovery_reads_every_page_of_campaigns_within_the_spec(emulator: MarketEmulator):
+    emulator.add_business(name="big", token="token-big", business_id=9, campaign_ids=list(range(1, 251)))
+    client = MarketClient(emulator.base_url, "token-big")
+
+    assert [c.id for c in client.campaigns()] == list(range(1, 251))
+    pages = [c for c in emulator.calls if c.op == "campaigns"]
+    assert len(pages) == 3  # 100 a page, the spec's maximum
+    for call in pages:
+        validate_exchange(call)
 
 
 @pytest.mark.parametrize(

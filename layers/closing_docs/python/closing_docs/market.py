@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -124,6 +125,18 @@ class MarketClient:
         params: dict[str, Any] | None = None,
         unwrap: bool = True,
     ) -> Any:
+        """The answer's JSON ``result`` (the whole JSON when not ``unwrap``)."""
+        return self._json(self._send(operation, method, path, body, params), operation, unwrap)
+
+    def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> requests.Response:
+        """The successful answer; a failure raises the pipeline error for its HTTP status."""
         try:
             response = self._session.request(
                 method,
@@ -149,6 +162,10 @@ class MarketClient:
                     pause(wait)
                 raise MarketRateLimited(text, retry_after_seconds=wait, status=status)
             raise error_class(text, status=status)
+        return response
+
+    @staticmethod
+    def _json(response: requests.Response, operation: str, unwrap: bool = True) -> Any:
         try:
             answer = response.json()
             return answer["result"] if unwrap else dict(answer)
@@ -186,8 +203,11 @@ class MarketClient:
 
     def report_info(self, report_id: str) -> ReportInfo:
         """GET /v2/reports/info/{reportId}: status, and a fresh signed link once DONE."""
-        result = self._call("reports/info", "GET", f"/v2/reports/info/{quote(report_id, safe='')}")
-        return self._parse(ReportInfo, result, "reports/info")
+        response = self._send("reports/info", "GET", f"/v2/reports/info/{quote(report_id, safe='')}")
+        info = self._parse(ReportInfo, self._json(response, "reports/info"), "reports/info")
+        with contextlib.suppress(TypeError, ValueError):  # Yandex's own clock, for time spent generating
+            info.answered_at = parsedate_to_datetime(response.headers.get("Date", ""))
+        return info
 
     @staticmethod
     def _parse(model: type[_Body], result: Any, operation: str) -> _Body:

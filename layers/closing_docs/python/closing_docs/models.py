@@ -55,6 +55,7 @@ class ReportInfo(Wire):
     generation_finished_at: datetime | None = None
     file: str | None = None
     estimated_generation_time: int | None = None
+    answered_at: datetime | None = Field(None, exclude=True)  # the answer's HTTP Date: Yandex's clock
 
 
 # --- State payloads --------------------------------------------------------------------------------

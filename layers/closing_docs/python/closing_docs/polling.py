@@ -73,8 +73,12 @@ def next_wait(attempt: int, estimate_ms: int | None, elapsed_seconds: float | No
 
 
 def elapsed(step: CheckStep, info: ReportInfo, now: datetime | None = None) -> float | None:
-    """Seconds since the report was requested: by our own clock (``ReportRef.requested_at``, set by Generate),
-    else by Yandex's ``generationRequestedAt`` (a report id reused from an earlier Generate)."""
+    """Seconds the report has been generating: by Yandex's clock when the answer carried one (its ``Date``
+    minus ``generationRequestedAt``: one clock, no skew), else by ours since Generate asked
+    (``ReportRef.requested_at``, or ``generationRequestedAt`` for a report id reused from an earlier Generate)."""
+    by_yandex = elapsed_since(info.generation_requested_at, info.answered_at) if info.answered_at else None
+    if now is None and by_yandex is not None:
+        return by_yandex
     return elapsed_since(step.report.requested_at or info.generation_requested_at, now)
 
 
