@@ -8,7 +8,8 @@ template.yaml declares them, and makes three substitutions that running locally 
   template's environment and the layer on ``sys.path``; a raised exception becomes the function error
   (its class name is the ASL error name), as the Lambda runtime reports it;
 * moto executes Wait states and Retry delays in real time; ``time_scale`` multiplies both;
-* SNS notices are captured through an SQS queue subscribed to the topic;
+* SNS messages are captured through an SQS queue subscribed to each topic (:meth:`EmbeddedAws.notifications`
+  for the notices topic, :meth:`EmbeddedAws.operations` for the operations topic);
 * moto runs Distributed Map child workflows in-process and discards their events; here each child keeps
   its own history (:meth:`EmbeddedAws.child_histories`), as a child execution does in AWS.
 """
@@ -27,7 +28,7 @@ import traceback
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +58,8 @@ _IGNORED_TYPES = {
     "AWS::KMS::Key",  # local topics are not encrypted
     "AWS::SNS::TopicPolicy",
     "AWS::Events::Rule",  # moto emits no Step Functions status-change events
+    "AWS::IAM::Role",  # the functions run in-process, as this process
+    "AWS::CloudWatch::Alarm",  # nothing evaluates alarms locally; tests read the metrics from the function output
 }
 _CREATED_TYPES = {
     "AWS::S3::Bucket",
@@ -114,6 +117,7 @@ class _Function:
     memory: int
     timeout: int
     _callable: Callable[[Any, Any], Any] | None = None
+    durations: list[float] = field(default_factory=list)  # seconds per invocation, the first with its import
 
     def load(self) -> Callable[[Any, Any], Any]:
         """Import the handler module once (a cold start), under a name unique to this function."""
@@ -132,6 +136,7 @@ class _Function:
     def invoke(self, event: Any) -> tuple[str, bool]:
         """(payload JSON, errored): what the Lambda runtime would return to Step Functions."""
         context = _LambdaContext(self.name, self.memory, self.timeout)
+        started = time.perf_counter()
         try:
             return json.dumps(self.load()(event, context)), False
         except Exception as exc:  # noqa: BLE001 - reported to the state machine like the Lambda runtime does
@@ -143,13 +148,29 @@ class _Function:
                     "stackTrace": traceback.format_tb(exc.__traceback__),
                 }
             ), True
+        finally:
+            self.durations.append(time.perf_counter() - started)
 
 
 def _invoke_in_process(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
     if _active is None:
         raise RuntimeError("no EmbeddedAws is active")
-    payload, errored = _active.functions[function.function_name].invoke(event)
+    target = _active.functions[function.function_name]
+    target.load()
+    _active._capture_logs()
+    payload, errored = target.invoke(event)
     return payload, errored, ""
+
+
+class _Lines(logging.Handler):
+    """Keeps every formatted log line, as CloudWatch Logs would receive it."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
 
 
 class _ScaledTime:
@@ -227,8 +248,12 @@ class EmbeddedAws:
         )
         self.functions: dict[str, _Function] = {}
         self._child_histories: list[list[dict[str, Any]]] = []
+        self._log_lines: list[str] = []
+        self._log_handler: _Lines | None = None
         self.environment: dict[str, str] = {}
-        self.bucket = self.topic_arn = self.state_machine_arn = self._queue_url = ""
+        self.bucket = self.topic_arn = self.state_machine_arn = ""
+        self.topic_arns: dict[str, str] = {}  # logical id -> ARN
+        self._queue_urls: dict[str, str] = {}  # topic logical id -> its capture queue
         self._stack = contextlib.ExitStack()
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -300,10 +325,25 @@ class EmbeddedAws:
         for logical, props in self._resources("AWS::S3::Bucket"):  # the archive and its access-log bucket
             bucket = f"{self.stack_name}-{logical}".lower()
             s3 = self.client("s3")
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+            # Object Lock as the parameters say (moto then refuses a PutObject without a checksum, as S3 does).
+            lock = resolve({k: v for k, v in props.items() if k in ("ObjectLockEnabled", "ObjectLockConfiguration")})
+            s3.create_bucket(
+                Bucket=bucket,
+                CreateBucketConfiguration={"LocationConstraint": REGION},
+                ObjectLockEnabledForBucket=bool(lock.get("ObjectLockEnabled")),
+            )
             if "VersioningConfiguration" in props:
                 s3.put_bucket_versioning(
                     Bucket=bucket, VersioningConfiguration=resolve(props["VersioningConfiguration"])
+                )
+            if "ObjectLockConfiguration" in lock:
+                retention = lock["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+                s3.put_object_lock_configuration(
+                    Bucket=bucket,
+                    ObjectLockConfiguration={
+                        "ObjectLockEnabled": "Enabled",
+                        "Rule": {"DefaultRetention": {"Mode": retention["Mode"], "Days": int(retention["Days"])}},
+                    },
                 )
             if logical == "ArchiveBucket":
                 self.bucket = bucket
@@ -311,13 +351,17 @@ class EmbeddedAws:
             resolver.attrs[(logical, "Arn")] = f"arn:aws:s3:::{bucket}"
 
         sns, sqs = self.client("sns"), self.client("sqs")
-        for logical, _props in self._resources("AWS::SNS::Topic"):
-            self.topic_arn = sns.create_topic(Name=f"{self.stack_name}-{logical}")["TopicArn"]
-            resolver.refs[logical] = self.topic_arn
-            resolver.attrs[(logical, "TopicName")] = self.topic_arn.rsplit(":", 1)[1]
-            self._queue_url = sqs.create_queue(QueueName=f"{self.stack_name}-notices")["QueueUrl"]
-            queue_arn = sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])
-            sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+        for logical, _props in self._resources("AWS::SNS::Topic"):  # the notices and the operations topic
+            topic_arn = sns.create_topic(Name=f"{self.stack_name}-{logical}")["TopicArn"]
+            self.topic_arns[logical] = topic_arn
+            if logical == "NotificationTopic":
+                self.topic_arn = topic_arn
+            resolver.refs[logical] = topic_arn
+            resolver.attrs[(logical, "TopicName")] = topic_arn.rsplit(":", 1)[1]
+            queue_url = sqs.create_queue(QueueName=f"{self.stack_name}-{logical}-capture")["QueueUrl"]
+            self._queue_urls[logical] = queue_url
+            queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+            sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
 
         for logical, props in self._resources("AWS::SecretsManager::Secret"):
             arn = self.client("secretsmanager").create_secret(Name=resolve(props["Name"]), SecretString=self.api_key)[
@@ -420,17 +464,34 @@ class EmbeddedAws:
         Step Functions keeps about a run (use with one execution at a time)."""
         return self.history(execution_arn) + [event for child in self._child_histories for event in child]
 
+    def _capture_logs(self) -> None:
+        """Keep the functions' log lines too (once the handlers' shared Powertools Logger exists): wherever
+        stdout points, :meth:`logs` has them."""
+        observability = sys.modules.get("closing_docs.observability")
+        if self._log_handler is None and observability is not None:
+            logger = observability.logger
+            self._log_handler = _Lines(self._log_lines)
+            self._log_handler.setFormatter(logger.registered_formatter)
+            logger.addHandler(self._log_handler)
+            self._stack.callback(logger.removeHandler, self._log_handler)
+
+    def logs(self) -> list[str]:
+        """Every line the functions logged so far, formatted as in CloudWatch Logs (JSON)."""
+        return list(self._log_lines)
+
     def child_histories(self) -> list[list[dict[str, Any]]]:
         """The event histories of every Distributed Map child workflow so far (per business, per
         campaign-month), in the order they ended. In AWS each is an execution of its own."""
         return list(self._child_histories)
 
-    def notifications(self) -> list[Notification]:
-        """Every SNS notice published so far (drains the capture queue; call once per execution)."""
+    def notifications(self, topic: str = "NotificationTopic") -> list[Notification]:
+        """Every message published to ``topic`` (a logical id) so far: by default the notices (drains its capture
+        queue; call once per execution)."""
         sqs = self.client("sqs")
+        queue_url = self._queue_urls[topic]
         notices: list[Notification] = []
         while True:
-            messages = sqs.receive_message(QueueUrl=self._queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
             if not messages:
                 return notices
             for message in messages:
@@ -442,7 +503,11 @@ class EmbeddedAws:
                         attributes={k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()},
                     )
                 )
-                sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def operations(self) -> list[Notification]:
+        """Every message published to the operations topic so far (the audit's missing archives)."""
+        return self.notifications("OperationsTopic")
 
     def objects(self) -> dict[str, bytes]:
         """Every current object in the archive bucket: key -> bytes."""

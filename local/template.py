@@ -16,6 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+_NO_VALUE = object()  # what !Ref AWS::NoValue resolves to before its key or item is dropped
 
 _TAGS = {
     "!Ref": "Ref",
@@ -26,6 +27,8 @@ _TAGS = {
     "!If": "Fn::If",
     "!Equals": "Fn::Equals",
     "!Not": "Fn::Not",
+    "!And": "Fn::And",
+    "!Or": "Fn::Or",
     "!Select": "Fn::Select",
     "!Split": "Fn::Split",
 }
@@ -95,32 +98,42 @@ class Resolver:
         return bool(self.resolve(self.template["Conditions"][name]))
 
     def resolve(self, value: Any) -> Any:
+        """The value with its intrinsic functions resolved; ``!Ref AWS::NoValue`` removes its key or list item
+        (and is None on its own)."""
+        resolved = self._resolve(value)
+        return None if resolved is _NO_VALUE else resolved
+
+    def _resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [r for r in (self._resolve(v) for v in value) if r is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) != 1 or not next(iter(value)).startswith(("Ref", "Fn::", "Condition")):
-            return {k: self.resolve(v) for k, v in value.items()}
+            return {k: r for k, r in ((k, self._resolve(v)) for k, v in value.items()) if r is not _NO_VALUE}
         ((function, argument),) = value.items()
         if function == "Ref":
-            return self._lookup(argument)
+            return _NO_VALUE if argument == "AWS::NoValue" else self._lookup(argument)
         if function == "Fn::GetAtt":
             return self._lookup(".".join(argument))
         if function == "Fn::Sub":
             text, variables = (argument, {}) if isinstance(argument, str) else argument
-            names = {k: str(self.resolve(v)) for k, v in variables.items()}
+            names = {k: str(self._resolve(v)) for k, v in variables.items()}
             return re.sub(r"\$\{([^}!]+)\}", lambda m: names.get(m.group(1)) or self._lookup(m.group(1)), text)
         if function == "Fn::Join":
             separator, items = argument
-            return separator.join(str(i) for i in self.resolve(items))
+            return separator.join(str(i) for i in self._resolve(items))
         if function == "Fn::Equals":
-            left, right = self.resolve(argument)
+            left, right = self._resolve(argument)
             return left == right
         if function == "Fn::Not":
-            return not self.resolve(argument[0])
+            return not self._resolve(argument[0])
+        if function == "Fn::And":
+            return all(self._resolve(condition) for condition in argument)
+        if function == "Fn::Or":
+            return any(self._resolve(condition) for condition in argument)
         if function == "Fn::If":
             name, if_true, if_false = argument
-            return self.resolve(if_true if self.condition(name) else if_false)
+            return self._resolve(if_true if self.condition(name) else if_false)
         if function == "Condition":
             return self.condition(argument)
         raise NotImplementedError(f"the local harness does not resolve {function}")

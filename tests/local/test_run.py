@@ -81,7 +81,8 @@ def test_api_url_points_the_runner_at_another_server(market, token, campaign, ex
     (notice, summary) = report["notifications"]
     assert notice["attributes"] == {"status": status, "business": "default", "campaignId": campaign, "month": "2025-11"}
     assert summary["attributes"] == {"status": "RUN_SUMMARY", "outcome": "FAILED" if exit_code else "OK"}
-    assert len(report["archives"]) == (2 if status == "ARCHIVED" else 0)
+    # ARCHIVED: the ZIP and its manifest; NO_DOCUMENTS: the no-documents marker the audit reads; FAILED: nothing
+    assert len(report["archives"]) == {"ARCHIVED": 2, "NO_DOCUMENTS": 1, "FAILED": 0}[status]
     assert market.count("generate") == 1
     for text in (result.stdout, result.stderr):
         assert token not in text and "signature=" not in text

@@ -74,7 +74,7 @@ def test_a_lock_left_by_a_stopped_execution_is_taken_over(aws: EmbeddedAws, emul
     assert aws.client("dynamodb").scan(TableName=table)["Items"] == []  # released at the end
 
 
-def test_no_token_or_signed_link_in_any_output_notice_history_or_object(make_aws, emulator, token):
+def test_no_token_or_signed_link_in_any_log_output_notice_history_or_object(make_aws, emulator, token):
     emulator.inject("download", Fault(kind="expired"), Fault(kind="truncate"))
     emulator.inject("generate", Fault(status=500))
     emulator.set_outcome(1003, "FAILED")
@@ -85,6 +85,9 @@ def test_no_token_or_signed_link_in_any_output_notice_history_or_object(make_aws
     assert emulator.count("download") == 3 and len(notices) == 2  # links were minted and used
     texts = [json.dumps(aws.events(execution.arn), default=str), json.dumps(execution.output), str(execution.cause)]
     texts += [n.subject + n.message for n in notices] + [o.decode(errors="replace") for o in aws.objects().values()]
+    logs = "\n".join(aws.logs())  # every line the functions logged, as CloudWatch Logs would hold it
+    assert '"message":"report requested"' in logs and '"download_host":"127.0.0.1"' in logs
+    texts.append(logs)
     for text in texts:
         assert token not in text
         assert "signature=" not in text and "/files/" not in text

@@ -72,7 +72,11 @@ def test_no_data_is_no_documents_not_a_failure(aws: EmbeddedAws, emulator: Marke
     (notice,) = aws.notifications()
     assert notice.attributes["status"] == "NO_DOCUMENTS"
     assert notice.body()["message"].startswith("Yandex Market has no closing documents for campaign 1001")
-    assert aws.objects() == {}
+    (marker_key,) = aws.objects()  # no archive; the monthly audit's evidence that nothing is missing
+    assert marker_key == ZIP_KEY.format(c=1001).replace(".zip", ".no-documents.json")
+    marker = json.loads(aws.objects()[marker_key])
+    assert marker["reportStatus"] == "NO_DATA" and marker["campaignId"] == 1001 and marker["month"] == MONTH
+    assert marker["reportId"] == notice.body()["reportId"] and marker["executionId"] == execution.arn
 
 
 def test_attempt_cap_ends_in_report_timeout(make_aws, emulator: MarketEmulator):

@@ -84,7 +84,8 @@ def test_failed_timed_out_and_aborted_executions_are_announced_by_eventbridge():
     }
     assert rule["Targets"][0]["Arn"] == {"Ref": "NotificationTopic"}
     json.loads(rule["Targets"][0]["InputTransformer"]["InputTemplate"].replace("<", "").replace(">", ""))
-    (statement,) = RESOURCES["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    statements = RESOURCES["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (statement,) = [s for s in statements if s["Effect"] == "Allow"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["ExecutionFailedRule", "Arn"]}
     # EventBridge cannot publish with the AWS-managed SNS key: the topic uses the stack's own key.

@@ -142,7 +142,7 @@ def test_businesses_narrow_the_run_and_campaign_ids_need_exactly_one():
     assert [(j.business, j.campaign_id) for j in jobs(plan)] == [("other", 42)]
     with pytest.raises(InvalidInput, match="businesses: \\[name\\]"):
         plan_for({"campaignIds": [42]})
-    with pytest.raises(InvalidInput, match="businesses: .*unknown: nobody .*configured: main, other"):
+    with pytest.raises(InvalidInput, match=r"businesses: .*unknown: nobody .*configured: main, other"):
         plan_for({"businesses": ["nobody"]})
 
 

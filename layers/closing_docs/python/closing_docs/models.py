@@ -281,5 +281,74 @@ class RunSummary(Wire):
     message: str
 
 
+# --- The monthly archive audit --------------------------------------------------------------------------
+
+
+class NoDocumentsMarker(Wire):
+    """The JSON the CheckStatus step writes where a campaign-month's ZIP would be when it ends NO_DOCUMENTS
+    (``<stem>.no-documents.json`` next to ``<stem>.zip``): the audit's evidence that nothing was missed."""
+
+    schema_version: int = 1
+    business: str
+    campaign_id: int
+    month: str
+    contract_types: list[ContractType] | None
+    report_id: str
+    # NO_DATA: Yandex has no documents. FAILED: a scheduled run whose report Yandex answered FAILED on every daily
+    # attempt; not evidence of a month without documents, so the audit still counts it as missing.
+    report_status: Literal["NO_DATA", "FAILED"]
+    sub_status: str | None = None
+    recorded_at: datetime
+    execution_id: str
+    source_api: str
+
+
+class AuditEvent(Wire):
+    """Input of the audit: a start input as the state machine takes it. The schedule sends
+    ``{"scheduledTime": ...}`` (audit the month before); ``{"month": "2025-12"}``, ``{"months": ...}``,
+    ``campaignIds`` or ``businesses`` audit other months or shops, validated exactly as a start input is."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def start_input(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+AuditStatus = Literal["ARCHIVED", "NO_DOCUMENTS", "MISSING"]
+AUDIT_STATUSES: tuple[AuditStatus, ...] = ("ARCHIVED", "NO_DOCUMENTS", "MISSING")
+
+
+class AuditItem(Wire):
+    """One expected campaign-month and what the archive holds for it."""
+
+    status: AuditStatus
+    business: str
+    campaign_id: int
+    month: str
+    contract_types: list[ContractType] | None = None  # what the run asks for; None: all contracts
+    keys: list[str] = []  # the manifests and no-documents markers that account for it
+    reason: str | None = None  # MISSING: what is not there
+
+
+class LeftOut(Unavailable):
+    """A discovered shop that neither the run nor the audit covers (Yandex has its API disabled)."""
+
+    business: str
+
+
+class AuditReport(Wire):
+    """The audit's result (the function's output, and the operations message when something is missing)."""
+
+    kind: Literal["ARCHIVE_AUDIT"] = "ARCHIVE_AUDIT"
+    status: Literal["OK", "MISSING"]
+    months: list[str]
+    bucket: str
+    counts: dict[str, int]  # audit status -> campaign-months
+    missing: list[AuditItem]
+    no_documents: list[AuditItem]
+    unavailable: list[LeftOut] = []  # shops the run leaves out too: Yandex has their API disabled
+    message: str
+
+
 ReportState.model_rebuild()
 Generated.model_rebuild()

@@ -10,16 +10,20 @@ import boto3
 
 from . import notices, polling
 from .archive import CHUNK_SIZE, ArchiveStore, archive_keys
+from .audit import audit_plan, publish, record_no_documents
 from .claims import Claims
 from .config import get_settings
 from .errors import MarketProtocolError, ReportFailed, ReportTooLarge
 from .market import MarketClient, link_host
 from .models import (
+    AuditEvent,
+    AuditReport,
     CheckStep,
     Generated,
     GenerateStep,
     JobStep,
     Manifest,
+    NoDocumentsMarker,
     Notice,
     ReportRef,
     ReportState,
@@ -79,7 +83,9 @@ def _failure_message(step: ReportStep, sub_status: str | None) -> str:
 
 
 def _log_keys(step: JobStep, **extra: Any) -> None:
-    logger.thread_safe_append_keys(campaign_id=step.job.campaign_id, month=step.job.month, **extra)
+    logger.thread_safe_append_keys(
+        business=step.job.business, campaign_id=step.job.campaign_id, month=step.job.month, **extra
+    )
 
 
 def resolve(event: ResolveEvent) -> RunPlan:
@@ -99,6 +105,7 @@ def resolve(event: ResolveEvent) -> RunPlan:
 def summarize(event: SummarizeEvent) -> RunSummary:
     """The run-level notice: per business, how the campaign-months ended and which failed."""
     summary = notices.run_summary(event)
+    metrics.add_metric(name="CampaignMonthsFailed", unit="Count", value=summary.counts["FAILED"])
     logger.info("run summary", extra={"status": summary.status, "counts": summary.counts})
     return summary
 
@@ -159,6 +166,21 @@ def check(step: CheckStep) -> ReportState:
             notice = notices.not_published(job, report_id, step.execution_id, step.recheck_days, last)
         else:
             notice = notices.no_documents(job, report_id, step.execution_id)
+        settings = get_settings()
+        marker = NoDocumentsMarker(
+            business=job.business,
+            campaign_id=job.campaign_id,
+            month=job.month,
+            contract_types=job.contract_types,
+            report_id=report_id,
+            report_status="FAILED" if failed else "NO_DATA",
+            sub_status=info.sub_status,
+            recorded_at=datetime.now(UTC),
+            execution_id=step.execution_id,
+            source_api=settings.api_url,
+        )
+        key = record_no_documents(store(), settings.prefix, job, marker)  # the audit's evidence; raises if not stored
+        logger.info("no documents recorded", extra={"key": key})
         return ReportState(
             next_attempt=step.attempt + 1,
             state="NO_DATA",
@@ -209,3 +231,25 @@ def archive(step: ReportStep) -> Notice:
     metrics.add_metric(name="ArchiveBytes", unit="Bytes", value=stored.size_bytes)
     logger.info("archived", extra={"key": keys.zip, "size_bytes": stored.size_bytes, "sha256": stored.sha256})
     return notices.archived(job, step.report.report_id, stored, keys, settings.bucket, step.execution_id)
+
+
+def audit(event: AuditEvent) -> AuditReport:
+    """The archive audit (its own monthly schedule, after the run's daily rechecks): every campaign-month the run
+    plans for the month before (or for the months asked for) must have its manifest or a no-documents marker.
+    Always emits MissingArchives; publishes the report to the operations topic when anything is missing."""
+    settings = get_settings()
+    plan = resolve_plan(
+        event.start_input(),
+        datetime.now(UTC),
+        settings,
+        lambda: list(api_keys(settings)),
+        lambda name: market(name).campaigns(),
+    )
+    report = audit_plan(plan, store(), settings.prefix)
+    metrics.add_metric(name="MissingArchives", unit="Count", value=report.counts["MISSING"])
+    missing = [f"{i.business}/{i.campaign_id}/{i.month}: {i.reason}" for i in report.missing]
+    logger.info("archive audited", extra={"months": report.months, "counts": report.counts, "missing": missing})
+    if report.missing:
+        message_id = publish(boto3.client("sns"), settings.operations_topic_arn, report)
+        logger.warning("missing archives reported", extra={"message_id": message_id})
+    return report
