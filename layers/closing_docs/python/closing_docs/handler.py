@@ -22,15 +22,17 @@ Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 def lambda_step(model: type[In], step: Callable[[In], Wire]) -> Handler:
     """A handler that parses the event into ``model``, runs ``step`` and returns its JSON.
 
-    The execution id in the event becomes the log correlation id; a raised exception fails the Task
-    with its class name as the error (see errors.py).
+    The execution's name (from the ``executionId`` in the event) becomes the log correlation id; a raised
+    exception fails the Task with its class name as the error (see errors.py).
     """
 
-    @logger.inject_lambda_context(correlation_id_path="executionId")
+    @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     @event_parser(model=model)
     def handler(event: In, context: LambdaContext) -> dict[str, Any]:
+        execution = str(getattr(event, "execution_id", "") or "")
+        logger.set_correlation_id(execution.rsplit(":", 1)[-1] or None)
         return step(event).wire()
 
     return handler
