@@ -28,8 +28,13 @@ MiB = 1024 * 1024
 CHUNK_SIZE = 1 * MiB
 TAIL_BYTES = 1 * MiB  # enough for the central directory of ~10 000 documents
 ZIP_SIGNATURE = b"PK\x03\x04"
-TRANSFER_CONFIG = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB, max_concurrency=4)
-TRANSFER_CONFIG.max_in_memory_upload_chunks = 6  # s3transfer's knob (not in boto3's constructor): <= 48 MiB buffered
+PART_SIZE = 5 * MiB  # S3's smallest part: archives up to 10 000 parts = 48.8 GiB
+# Peak memory must not grow with the archive, and download must overlap upload (bench/memory.py and
+# bench/overlap.py measure both). s3transfer reads a part from a non-seekable stream before it waits for room,
+# so at most three parts are held: the one being uploaded (one at a time: the download is the slower side), one
+# queued behind it to absorb jitter, and the one the download is filling.
+TRANSFER_CONFIG = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=1)
+TRANSFER_CONFIG.max_in_memory_upload_chunks = 2  # s3transfer's knob (not in boto3's constructor)
 
 
 @dataclass(frozen=True)
@@ -91,14 +96,18 @@ def list_documents(tail: bytes, size: int) -> list[Document]:
 
 @dataclass
 class VerifyingReader:
-    """A non-seekable file object over download chunks that hashes and verifies as it is read."""
+    """A non-seekable file object over download chunks that hashes and verifies as it is read.
+
+    ``read(n)`` writes the chunks into one buffer that becomes the returned bytes without a copy, so that a
+    part is held about once while it is read (no buffer of pending chunks, no slices copied from it).
+    """
 
     chunks: Iterator[bytes]
     expected_length: int | None
     sha256: Any = field(default_factory=hashlib.sha256)
     size: int = 0
     documents: list[Document] | None = None
-    _buffer: bytearray = field(default_factory=bytearray)
+    _rest: bytes = b""  # what the last chunk had beyond the last read
     _tail: bytearray = field(default_factory=bytearray)
     _eof: bool = False
 
@@ -108,22 +117,26 @@ class VerifyingReader:
     def seekable(self) -> bool:
         return False
 
-    def _pull(self) -> bool:
-        try:
-            chunk = next(self.chunks)
-        except StopIteration:
-            self._finish()
-            return False
+    def _pull(self) -> bytes:
+        """The next verified chunk, b"" only at the end (after the end-of-stream checks)."""
+        chunk = b""
+        while not chunk:  # an empty chunk is not the end
+            if self._eof:
+                return b""
+            try:
+                chunk = next(self.chunks)
+            except StopIteration:
+                self._finish()
+                return b""
         head = (bytes(self._tail) + chunk)[: len(ZIP_SIGNATURE)] if self.size < len(ZIP_SIGNATURE) else b""
         if head and not ZIP_SIGNATURE.startswith(head):  # fail fast on an HTML error page
             raise InvalidArchive("the download is not a ZIP archive (it does not start with a ZIP signature)")
         self.sha256.update(chunk)
         self.size += len(chunk)
-        self._buffer += chunk
-        self._tail += chunk
+        self._tail += chunk[-TAIL_BYTES:]
         if len(self._tail) > TAIL_BYTES:
             del self._tail[: len(self._tail) - TAIL_BYTES]
-        return True
+        return chunk
 
     def _finish(self) -> None:
         self._eof = True
@@ -134,12 +147,23 @@ class VerifyingReader:
         self.documents = list_documents(bytes(self._tail), self.size)
 
     def read(self, size: int = -1) -> bytes:
-        while not self._eof and (size < 0 or len(self._buffer) < size) and self._pull():
-            pass
-        take = len(self._buffer) if size < 0 else min(size, len(self._buffer))
-        data = bytes(self._buffer[:take])
-        del self._buffer[:take]
-        return data
+        if 0 <= size <= len(self._rest):
+            data, self._rest = self._rest[:size], self._rest[size:]
+            return data
+        part = io.BytesIO()
+        part.write(self._rest)
+        self._rest = b""
+        while size < 0 or part.tell() < size:
+            chunk = self._pull()
+            if not chunk:
+                break
+            wanted = len(chunk) if size < 0 else size - part.tell()
+            if len(chunk) > wanted:
+                part.write(memoryview(chunk)[:wanted])
+                self._rest = chunk[wanted:]
+            else:
+                part.write(chunk)
+        return part.getvalue()  # shares the buffer: BytesIO hands it over when nothing else refers to it
 
 
 @dataclass(frozen=True)
