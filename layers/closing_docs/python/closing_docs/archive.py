@@ -14,14 +14,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-from boto3.s3.transfer import TransferConfig
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from .errors import DownloadFailed, InvalidArchive
+
+if TYPE_CHECKING:
+    from boto3.s3.transfer import TransferConfig
 from .models import Document, Job, Manifest
 
 MiB = 1024 * 1024
@@ -33,8 +34,17 @@ PART_SIZE = 5 * MiB  # S3's smallest part: archives up to 10 000 parts = 48.8 Gi
 # bench/overlap.py measure both). s3transfer reads a part from a non-seekable stream before it waits for room,
 # so at most three parts are held: the one being uploaded (one at a time: the download is the slower side), one
 # queued behind it to absorb jitter, and the one the download is filling.
-TRANSFER_CONFIG = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=1)
-TRANSFER_CONFIG.max_in_memory_upload_chunks = 2  # s3transfer's knob (not in boto3's constructor)
+IN_MEMORY_PARTS = 2
+
+
+@lru_cache(maxsize=1)
+def transfer_config() -> TransferConfig:
+    """The upload's s3transfer settings (imported here: only the archive step uploads, bench/coldstart.py)."""
+    from boto3.s3.transfer import TransferConfig
+
+    config = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=1)
+    config.max_in_memory_upload_chunks = IN_MEMORY_PARTS  # s3transfer's knob (not in boto3's constructor)
+    return config
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,8 @@ class _TailFile(io.RawIOBase):
 
 def list_documents(tail: bytes, size: int) -> list[Document]:
     """The files listed in a ZIP's central directory, read from the ZIP's last bytes."""
+    import zipfile  # here: only the archive step reads ZIPs (bench/coldstart.py)
+
     try:
         with zipfile.ZipFile(_TailFile(tail, size)) as archive:
             infos = archive.infolist()
@@ -187,7 +199,7 @@ class ArchiveStore:
         """Stream chunks to ``key``; nothing is left at the key (or as an open upload) on any error."""
         reader = VerifyingReader(chunks, expected_length)
         self.s3.upload_fileobj(
-            reader, self.bucket, key, ExtraArgs={"ContentType": "application/zip"}, Config=TRANSFER_CONFIG
+            reader, self.bucket, key, ExtraArgs={"ContentType": "application/zip"}, Config=transfer_config()
         )
         if reader.documents is None:  # set at the end of the stream, before the upload completes
             raise InvalidArchive("the upload finished before the download was verified")

@@ -31,7 +31,7 @@ def _split(value: object) -> object:
 class Settings(BaseModel):
     """What the functions need to know about their deployment."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     api_url: str = Field("https://api.partner.market.yandex.ru", alias="MARKET_API_URL")
     api_key_secret: str = Field(alias="MARKET_API_KEY_SECRET")

@@ -63,7 +63,7 @@ def _month(value: str) -> str:
 
 
 class MonthRange(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     start: StrictStr = Field(alias="from")
     end: StrictStr = Field(alias="to")
@@ -87,7 +87,7 @@ class MonthRange(BaseModel):
 class StartInput(BaseModel):
     """The raw start input, strictly typed: ``"123"`` is not a campaign id and ``1`` is not ``true``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     month: StrictStr | None = None
     months: MonthRange | list[StrictStr] | None = None
@@ -114,6 +114,8 @@ class StartInput(BaseModel):
 
 class RunRequest(BaseModel):
     """What the start input asks for, checked, before any business or campaign is looked up."""
+
+    model_config = ConfigDict(defer_build=True)
 
     months: list[Month]
     scheduled: bool

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from . import notices, polling
 from .archive import CHUNK_SIZE, ArchiveStore, archive_keys
-from .audit import audit_plan, publish, record_no_documents
-from .claims import Claims
 from .config import get_settings
 from .errors import MarketProtocolError, ReportFailed, ReportTooLarge
 from .market import MarketClient, link_host
@@ -36,7 +34,9 @@ from .models import (
 from .months import Month
 from .observability import logger, metrics
 from .secrets import api_key, api_keys
-from .start_input import resolve_plan
+
+if TYPE_CHECKING:
+    from .claims import Claims
 
 _FAILED_HINTS = {
     "TOO_LARGE": "the archive is too large (TOO_LARGE) even for one contract type; ask Yandex Market support",
@@ -60,6 +60,8 @@ def store() -> ArchiveStore:
 
 @lru_cache(maxsize=1)
 def claims() -> Claims:
+    from .claims import Claims  # modules one step needs are imported by it (bench/coldstart.py)
+
     return Claims(boto3.resource("dynamodb").Table(get_settings().lock_table), boto3.client("stepfunctions"))
 
 
@@ -91,6 +93,8 @@ def _log_keys(step: JobStep, **extra: Any) -> None:
 def resolve(event: ResolveEvent) -> RunPlan:
     """Validate the start input, then list the campaign-months to archive for each business. A business
     with no campaign ids given or configured has its shops listed by GET /v2/campaigns."""
+    from .start_input import resolve_plan
+
     settings = get_settings()
     plan = resolve_plan(
         event.input, event.start_time, settings, lambda: list(api_keys(settings)), lambda name: market(name).campaigns()
@@ -179,6 +183,8 @@ def check(step: CheckStep) -> ReportState:
             execution_id=step.execution_id,
             source_api=settings.api_url,
         )
+        from .audit import record_no_documents
+
         key = record_no_documents(store(), settings.prefix, job, marker)  # the audit's evidence; raises if not stored
         logger.info("no documents recorded", extra={"key": key})
         return ReportState(
@@ -237,6 +243,9 @@ def audit(event: AuditEvent) -> AuditReport:
     """The archive audit (its own monthly schedule, after the run's daily rechecks): every campaign-month the run
     plans for the month before (or for the months asked for) must have its manifest or a no-documents marker.
     Always emits MissingArchives; publishes the report to the operations topic when anything is missing."""
+    from .audit import audit_plan, publish
+    from .start_input import resolve_plan
+
     settings = get_settings()
     plan = resolve_plan(
         event.start_input(),
