@@ -1,4 +1,6 @@
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +182,14 @@ def test_bad_input_is_reported_before_the_secret_is_read():
 
     with pytest.raises(InvalidInput, match="month"):
         resolve_plan({"month": "2025-13"}, NOW, settings(), no_secret)
+
+
+@pytest.mark.parametrize("sample", sorted((Path(__file__).parents[2] / "events").glob("*.json")), ids=lambda p: p.name)
+def test_sample_start_inputs_in_events_are_what_they_say(sample: Path):
+    raw = json.loads(sample.read_text())
+    names = lambda: ["main"]  # noqa: E731
+    if "invalid" in sample.name:
+        with pytest.raises(InvalidInput):
+            resolve_plan(raw, NOW, settings(), names)
+    else:
+        assert resolve_plan(raw, NOW, settings(DEFAULT_CAMPAIGN_IDS="7"), names).job_count >= 1
