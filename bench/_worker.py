@@ -98,7 +98,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import requests
 
     from closing_docs import steps
-    from closing_docs.archive import CHUNK_SIZE, TRANSFER_CONFIG
+    from closing_docs.archive import CHUNK_SIZE, transfer_config
+
+    TRANSFER_CONFIG = transfer_config()  # noqa: N806 - the one object the step uploads with (cached)
 
     # An experiment may try another TransferConfig (bench --part-mib ...): the step reads this very object.
     for name, value in json.loads(os.environ.get("BENCH_TRANSFER_CONFIG") or "{}").items():

@@ -9,5 +9,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger()
-tracer = Tracer()
+# Trace the calls this code makes (AWS SDK, and the Market API through requests); patching every library the
+# X-Ray SDK knows would import sqlite3 and a dozen database drivers' hooks on every cold start.
+tracer = Tracer(patch_modules=("botocore", "requests"))
 metrics = Metrics()
