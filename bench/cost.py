@@ -35,8 +35,10 @@ from local.emulator import MarketEmulator  # noqa: E402
 PRICE_TRANSITION = 0.025 / 1000  # Standard workflows, per state transition (after 4,000 free a month)
 PRICE_GB_SECOND = 0.0000133334  # Lambda arm64, per GB-second
 PRICE_REQUEST = 0.20 / 1_000_000  # Lambda, per invocation
+PRICE_STANDARD = 0.0245  # S3 Standard, per GB-month (the first ArchiveTransitionDays)
 PRICE_GLACIER_IR = 0.005  # S3 Glacier Instant Retrieval, per GB-month
 RETENTION_MONTHS = 72  # six years
+STANDARD_MONTHS = 3  # ArchiveTransitionDays 90
 GOAL_TRANSITIONS, GOAL_GB_SECONDS = 20, 2.0
 
 
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print()
     print("Monthly cost, happy path (USD, eu-central-1; free tiers ignored):")
-    header = ("shops", "transitions", "Step Functions", "Lambda", "Glacier IR, 6 y", "total/month")
+    header = ("shops", "transitions", "Step Functions", "Lambda", "S3, kept 6 y", "per month")
     print("{:>6} {:>12} {:>15} {:>10} {:>16} {:>12}".format(*header))
     gb = args.zip_mib / 1024
     for shops in (1, 50, 500):
@@ -132,10 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         sfn = count * PRICE_TRANSITION
         lam = (happy["job_gb_s"] * shops + happy["run_gb_s"]) * PRICE_GB_SECOND
         lam += (happy["job_invocations"] * shops + happy["run_invocations"]) * PRICE_REQUEST
-        # a month's archives are kept 72 months: each month adds shops x size for six years
-        storage = shops * gb * PRICE_GLACIER_IR * RETENTION_MONTHS
+        # a month's archives are kept six years: 3 months in S3 Standard, then Glacier Instant Retrieval
+        months_cold = RETENTION_MONTHS - STANDARD_MONTHS
+        storage = shops * gb * (PRICE_STANDARD * STANDARD_MONTHS + PRICE_GLACIER_IR * months_cold)
         print(f"{shops:>6} {count:>12} {sfn:>15.4f} {lam:>10.5f} {storage:>16.4f} {sfn + lam + storage:>12.4f}")
-    print(f"(storage: {args.zip_mib} MiB a campaign-month kept {RETENTION_MONTHS} months, paid over those six years)")
+    print(
+        f"per month: what archiving one month costs, its storage for {RETENTION_MONTHS} months included "
+        f"({args.zip_mib} MiB a campaign-month: {STANDARD_MONTHS} months in S3 Standard, then Glacier IR)"
+    )
     return 0
 
 
