@@ -116,18 +116,6 @@ class MarketClient:
         self._session.headers["User-Agent"] = USER_AGENT
         self._download_allowed = download_allowed
 
-    def _call(
-        self,
-        operation: str,
-        method: str,
-        path: str,
-        body: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-        unwrap: bool = True,
-    ) -> Any:
-        """The answer's JSON ``result`` (the whole JSON when not ``unwrap``)."""
-        return self._json(self._send(operation, method, path, body, params), operation, unwrap)
-
     def _send(
         self,
         operation: str,
@@ -177,7 +165,8 @@ class MarketClient:
         found: list[Campaign] = []
         params: dict[str, Any] = {"limit": CAMPAIGNS_PAGE}
         for _ in range(MAX_CAMPAIGN_PAGES):
-            answer = self._call("campaigns", "GET", "/v2/campaigns", params=params, unwrap=False)
+            response = self._send("campaigns", "GET", "/v2/campaigns", params=params)
+            answer = self._json(response, "campaigns", unwrap=False)  # this answer has no "result" wrapper
             try:
                 found += [Campaign.model_validate(item) for item in answer["campaigns"]]
                 next_token = (answer.get("paging") or {}).get("nextPageToken")
@@ -198,7 +187,7 @@ class MarketClient:
         }
         if contract_types:
             body["contractTypes"] = [t.value for t in contract_types]
-        result = self._call("generate", "POST", "/v2/reports/closure-documents/generate", body)
+        result = self._json(self._send("generate", "POST", "/v2/reports/closure-documents/generate", body), "generate")
         return self._parse(GeneratedReport, result, "generate")
 
     def report_info(self, report_id: str) -> ReportInfo:
