@@ -50,6 +50,12 @@ def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedA
     assert emulator.count("download") == 1
     assert aws.open_uploads() == []
 
+    logs = [json.loads(line) for line in aws.logs()]
+    assert {line["correlation_id"] for line in logs} == {execution.arn.rsplit(":", 1)[1]}  # the execution's name
+    (archived,) = [line for line in logs if line["message"] == "archived"]
+    assert (archived["business"], archived["campaign_id"], archived["month"]) == ("default", 1001, MONTH)
+    assert archived["report_id"] == report_id
+
 
 def test_report_failed_is_announced_with_the_reason(aws: EmbeddedAws, emulator: MarketEmulator):
     emulator.set_outcome(1001, "FAILED")
