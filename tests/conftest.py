@@ -1,6 +1,7 @@
 """Shared fixtures: the Market emulator on 127.0.0.1 and embedded AWS running the real state machine."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 
 import pytest
 
@@ -25,20 +26,28 @@ def emulator() -> Iterator[MarketEmulator]:
         yield emulator
 
 
+@contextmanager
+def aws_maker(market: MarketEmulator, api_key: str, **defaults: str) -> Iterator[Callable[..., EmbeddedAws]]:
+    """``make(api_key=..., **template_parameters)`` builds embedded AWS against ``market``; all are closed after."""
+    with ExitStack() as stack:
+
+        def make(api_key: str = api_key, **parameters: str) -> EmbeddedAws:
+            aws = EmbeddedAws(
+                api_key=api_key,
+                parameters={**defaults, **parameters},
+                time_scale=TIME_SCALE,
+                market_url=market.base_url,
+            )
+            return stack.enter_context(aws)
+
+        yield make
+
+
 @pytest.fixture
-def make_aws(emulator: MarketEmulator):
+def make_aws(emulator: MarketEmulator) -> Iterator[Callable[..., EmbeddedAws]]:
     """Build embedded AWS against the emulator; keyword arguments override template parameters."""
-    stack = []
-
-    def make(api_key: str = TOKEN, **parameters: str) -> EmbeddedAws:
-        parameters = {"CampaignIds": "1001", "NoticeMode": "EACH", **parameters}
-        aws = EmbeddedAws(api_key=api_key, parameters=parameters, time_scale=TIME_SCALE, market_url=emulator.base_url)
-        stack.append(aws.__enter__())
-        return aws
-
-    yield make
-    for aws in stack:
-        aws.__exit__(None, None, None)
+    with aws_maker(emulator, TOKEN, CampaignIds="1001", NoticeMode="EACH") as make:
+        yield make
 
 
 @pytest.fixture

@@ -7,14 +7,14 @@ summary and the notice modes; skip/force as before; the pipeline never runs into
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import pairwise
 
 import pytest
 
 from local.aws import EmbeddedAws
 from local.emulator import MarketEmulator
-from tests.conftest import TIME_SCALE
+from tests.conftest import TIME_SCALE, aws_maker
 
 TOKENS = {"main": "token-main-7c1e", "second": "token-second-93ab"}
 SHOPS = {"main": [1001, 1002, 1003], "second": [2001, 2002]}
@@ -31,17 +31,10 @@ def market() -> Iterator[MarketEmulator]:
 
 
 @pytest.fixture
-def make(market: MarketEmulator) -> Iterator:
-    stack = []
-
-    def make(secret: str = json.dumps(TOKENS), **parameters: str) -> EmbeddedAws:
-        aws = EmbeddedAws(api_key=secret, parameters=parameters, time_scale=TIME_SCALE, market_url=market.base_url)
-        stack.append(aws.__enter__())
-        return aws
-
-    yield make
-    for aws in stack:
-        aws.__exit__(None, None, None)
+def make(market: MarketEmulator) -> Iterator[Callable[..., EmbeddedAws]]:
+    """Embedded AWS whose secret maps both businesses to their tokens."""
+    with aws_maker(market, json.dumps(TOKENS)) as make:
+        yield make
 
 
 def split(notices):

@@ -46,7 +46,6 @@ def plan(*jobs: Job, unavailable: list[Unavailable] | None = None) -> RunPlan:
         scheduled=True,
         limits=LIMITS,
         businesses=[BusinessPlan(business="main", jobs=list(jobs), unavailable=unavailable or [])],
-        job_count=len(jobs),
     )
 
 

@@ -134,7 +134,12 @@ class RunPlan(Wire):
     scheduled: bool
     limits: Limits
     businesses: list[BusinessPlan]
-    job_count: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def job_count(self) -> int:
+        """Campaign-months in the run, over every business."""
+        return sum(len(business.jobs) for business in self.businesses)
 
 
 class ReportRef(Wire):

@@ -287,7 +287,6 @@ def build_plan(
         scheduled=request.scheduled,
         limits=limits,
         businesses=businesses,
-        job_count=total,
     )
 
 

@@ -90,15 +90,21 @@ def _log_keys(step: JobStep, **extra: Any) -> None:
     )
 
 
-def resolve(event: ResolveEvent) -> RunPlan:
-    """Validate the start input, then list the campaign-months to archive for each business. A business
-    with no campaign ids given or configured has its shops listed by GET /v2/campaigns."""
+def _plan(start_input: object, start_time: datetime) -> RunPlan:
+    """The campaign-months a start input means: businesses from the secret, campaigns given, configured or
+    listed by GET /v2/campaigns (the run and the audit plan alike)."""
     from .start_input import resolve_plan
 
     settings = get_settings()
-    plan = resolve_plan(
-        event.input, event.start_time, settings, lambda: list(api_keys(settings)), lambda name: market(name).campaigns()
+    return resolve_plan(
+        start_input, start_time, settings, lambda: list(api_keys(settings)), lambda name: market(name).campaigns()
     )
+
+
+def resolve(event: ResolveEvent) -> RunPlan:
+    """Validate the start input, then list the campaign-months to archive for each business. A business
+    with no campaign ids given or configured has its shops listed by GET /v2/campaigns."""
+    plan = _plan(event.input, event.start_time)
     logger.info(
         "run planned",
         extra={"months": plan.months, "businesses": [b.business for b in plan.businesses], "jobs": plan.job_count},
@@ -244,16 +250,9 @@ def audit(event: AuditEvent) -> AuditReport:
     plans for the month before (or for the months asked for) must have its manifest or a no-documents marker.
     Always emits MissingArchives; publishes the report to the operations topic when anything is missing."""
     from .audit import audit_plan, publish
-    from .start_input import resolve_plan
 
     settings = get_settings()
-    plan = resolve_plan(
-        event.start_input(),
-        datetime.now(UTC),
-        settings,
-        lambda: list(api_keys(settings)),
-        lambda name: market(name).campaigns(),
-    )
+    plan = _plan(event.start_input(), datetime.now(UTC))
     report = audit_plan(plan, store(), settings.prefix)
     metrics.add_metric(name="MissingArchives", unit="Count", value=report.counts["MISSING"])
     missing = [f"{i.business}/{i.campaign_id}/{i.month}: {i.reason}" for i in report.missing]
