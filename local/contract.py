@@ -1,9 +1,11 @@
 """Check HTTP exchanges against the official Yandex Market Partner API OpenAPI spec (openapi-core).
 
-The spec is the multi-file one in
-``<repo>/../shared/reference/yandex-market/openapi-official/openapi/openapi.yaml``
-(override with the ``MARKET_OPENAPI_SPEC`` environment variable); it is loaded once. URLs may point at any
-host (e.g. the emulator on 127.0.0.1:PORT): only path and query are matched against the spec's paths.
+The spec is the multi-file one vendored in the repository,
+``<repo>/vendor/yandex-market-partner-api/openapi/openapi.yaml``: upstream's files verbatim, the root trimmed to
+the operations the project uses (see its ``SOURCE.txt``; regenerate with ``scripts/vendor_market_spec.py``).
+Override it with the ``MARKET_OPENAPI_SPEC`` environment variable (e.g. with the full upstream spec); it is
+loaded once. URLs may point at any host (e.g. the emulator on 127.0.0.1:PORT): only path and query are matched
+against the spec's paths.
 
 Test-only: the emulator itself never imports this module.
 """
@@ -25,13 +27,7 @@ SPEC_ENV = "MARKET_OPENAPI_SPEC"
 SPEC_SERVER = "https://api.partner.market.yandex.ru"
 _CREDENTIAL_HEADERS = {"api-key", "authorization"}  # the spec's schemes: ApiKey (header Api-Key) or OAuth
 _DEFAULT_SPEC = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "reference"
-    / "yandex-market"
-    / "openapi-official"
-    / "openapi"
-    / "openapi.yaml"
+    Path(__file__).resolve().parents[1] / "vendor" / "yandex-market-partner-api" / "openapi" / "openapi.yaml"
 )
 
 
@@ -40,7 +36,7 @@ class ContractError(AssertionError):
 
 
 def spec_path() -> Path:
-    """The spec in use: ``$MARKET_OPENAPI_SPEC`` or the shared reference copy next to the repository."""
+    """The spec in use: ``$MARKET_OPENAPI_SPEC`` or the copy vendored in the repository."""
     return Path(os.environ.get(SPEC_ENV) or _DEFAULT_SPEC)
 
 

@@ -4,10 +4,12 @@ plus the behaviour of the ``local.contract`` helpers themselves."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from local.contract import (
     SPEC_ENV,
@@ -139,8 +141,12 @@ def test_unknown_path_and_missing_api_key_are_contract_errors():
     validate_request("GET", URL + "?sourceType=ADVERTISER", {"api-key": "x"}, None)
 
 
-def test_spec_path_can_be_overridden(monkeypatch: pytest.MonkeyPatch):
-    subset = spec_path().parents[1] / "reports-subset.yaml"
+def test_spec_path_can_be_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    shutil.copytree(spec_path().parent, tmp_path, dirs_exist_ok=True)  # the vendored spec, minus /v2/campaigns
+    root = yaml.safe_load((tmp_path / "openapi.yaml").read_text(encoding="utf-8"))
+    del root["paths"]["/v2/campaigns"]
+    subset = tmp_path / "subset.yaml"
+    subset.write_text(yaml.safe_dump(root, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv(SPEC_ENV, str(subset))
     assert spec_path() == subset and load_spec() is load_spec()
     body = json.dumps({"campaignId": 1, "monthOfYear": {"year": 2025, "month": 1}}).encode()
