@@ -97,8 +97,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import boto3
     import requests
 
-    from closing_docs import steps
     from closing_docs.archive import CHUNK_SIZE, transfer_config
+    from closing_docs.steps.archive import archive
 
     TRANSFER_CONFIG = transfer_config()  # noqa: N806 - the one object the step uploads with (cached)
 
@@ -121,11 +121,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.mode == "step":
         if args.warmup:  # a small archive first: clients, secret and connections as in a warm container
-            steps.archive(_report_step(args.warmup, args.month))
+            archive(_report_step(args.warmup, args.month))
         step = _report_step(args.report, args.month)
         calls.clear()
         started = time.perf_counter()
-        notice = steps.archive(step).wire()
+        notice = archive(step).wire()
         result["seconds"] = time.perf_counter() - started
         stored = s3.head_object(Bucket=bucket, Key=str(notice["s3Uri"]).split("/", 3)[3])
         result.update(bytes=notice.get("sizeBytes"), stored_bytes=stored["ContentLength"], sha256=notice.get("sha256"))

@@ -52,7 +52,8 @@ if str(ROOT / "layers" / "closing_docs" / "python") not in sys.path:
 
 from closing_docs import polling  # noqa: E402 - the layer directory is put on sys.path above
 from closing_docs.market import MarketClient  # noqa: E402
-from closing_docs.months import Month  # noqa: E402
+from closing_docs.models import Job  # noqa: E402
+from closing_docs.reports import get as report_kind  # noqa: E402
 from local.emulator import MarketEmulator  # noqa: E402
 
 GENERATION_TIMES = (10.0, 60.0, 600.0, 3600.0)
@@ -60,7 +61,7 @@ NEGATIVE_MS = -9007199254740991
 FIXED_INTERVAL = 3.0  # the naive policy compared with
 FEWER_CALLS_GOAL = 50.0  # at T = 1 h
 CAMPAIGN_ID = 1001
-MONTH = Month(2025, 12)
+MONTH = "2025-12"
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,9 @@ def run_scenario(
     waits: list[int] = []
     with emulator, _session(scenario) as session:
         client = MarketClient(str(emulator.base_url), token, session=session)
-        generated = client.generate_closure_documents(CAMPAIGN_ID, MONTH, None)
+        kind = report_kind("closure-documents")
+        job = Job(business="bench", campaign_id=CAMPAIGN_ID, month=MONTH)
+        generated = client.generate(kind.path, kind.body(job)).report
         requested = emulator.now()  # steps.generate stamps requested_at right after the call
         wait = first_wait(generated.estimated_generation_time)
         calls = 0

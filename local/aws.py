@@ -178,9 +178,15 @@ class _ScaledTime:
 
     def __init__(self, scale: float) -> None:
         self.scale = scale
+        self._epoch = time.time()
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds * self.scale)
+
+    def clock(self) -> float:
+        """The pipeline's own clock (pacing.py) runs at the scale of its Waits: a window of N seconds that Yandex
+        announces passes in N * scale real seconds, like the Wait state that waits for it."""
+        return self._epoch + (time.time() - self._epoch) / self.scale
 
     def __getattr__(self, name: str) -> Any:
         return getattr(time, name)
@@ -289,9 +295,11 @@ class EmbeddedAws:
         self._patch(worker, "_eval_job", _keeping_child_histories(worker._eval_job, self._child_histories))
         if str(LAYER_DIR) not in sys.path:
             sys.path.insert(0, str(LAYER_DIR))
-        from closing_docs import market  # the layer's own pause before a 420's reset is a Retry delay too
+        from closing_docs import market, pacing  # the layer's own pause before a 420's reset is a Retry delay too
 
-        self._patch(market, "pause", _ScaledTime(self.time_scale).sleep)
+        scaled = _ScaledTime(self.time_scale)
+        self._patch(market, "pause", scaled.sleep)
+        self._patch(pacing, "clock", scaled.clock)
         for noisy in ("moto", "botocore", "urllib3"):
             logger = logging.getLogger(noisy)
             self._stack.callback(logger.setLevel, logger.level)
@@ -541,5 +549,5 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 def _reset_layer_caches() -> None:
     """Forget settings, clients and the cached secret, as a new Lambda container would."""
-    if "closing_docs.steps" in sys.modules:
-        sys.modules["closing_docs.steps"].reset_caches()
+    if "closing_docs.wiring" in sys.modules:
+        sys.modules["closing_docs.wiring"].reset_caches()

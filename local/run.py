@@ -1,7 +1,8 @@
 """Run the monthly pipeline on this machine: the real state machine and handlers on embedded AWS.
 
     python -m local.run [--month YYYY-MM | --months FROM..TO | --months M1,M2] [--campaign-id N ...]
-                        [--business NAME ...] [--contract-type T ...] [--force] [--notice-mode MODE]
+                        [--report KIND ...] [--business NAME ...] [--contract-type T ...] [--force]
+                        [--notice-mode MODE] [--report-format FILE|CSV|JSON]
                         [--businesses N] [--shops N] [--api-url URL] [--api-key KEY] [--out DIR]
                         [--time-scale F] [--json] [--log FILE]
 
@@ -28,10 +29,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from local.aws import EmbeddedAws
+from local.aws import LAYER_DIR, EmbeddedAws
 from local.emulator import MarketEmulator
 
 EMULATOR_TIME_SCALE = 0.01
+
+
+def _report_kinds() -> tuple[str, ...]:
+    """The layer's report catalog (closing_docs.reports): the runner knows no kind of its own."""
+    if str(LAYER_DIR) not in sys.path:
+        sys.path.insert(0, str(LAYER_DIR))
+    from closing_docs import reports
+
+    return reports.names()
+
+
 _ASL_TIMEOUT_SECONDS = 86400
 
 
@@ -79,6 +91,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--shops", type=int, default=2, metavar="N", help="emulator: shops per business (2)")
     parser.add_argument(
+        "--report",
+        action="append",
+        dest="reports",
+        metavar="KIND",
+        help="a report kind of the monthly pack; repeat for several (default: closure-documents). Kinds: "
+        + ", ".join(_report_kinds()),
+    )
+    parser.add_argument(
+        "--report-format", choices=["FILE", "CSV", "JSON"], help="stack parameter ReportFormat (table reports)"
+    )
+    parser.add_argument(
         "--contract-type",
         action="append",
         dest="contract_types",
@@ -100,6 +123,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--log", type=Path, metavar="FILE", help="write the functions' logs here (default: a temp file)"
     )
     args = parser.parse_args(argv)
+    unknown = [kind for kind in args.reports or () if kind not in _report_kinds()]
+    if unknown:  # said here, before anything starts; the state machine would refuse them too (start input "reports")
+        allowed = ", ".join(_report_kinds())
+        parser.error(f'--report (start input "reports"): unknown kind {", ".join(unknown)}; allowed: {allowed}')
     if args.api_url and not (args.api_key or os.environ.get("MARKET_API_KEY")):
         parser.error("--api-url needs --api-key or the environment variable MARKET_API_KEY")
     return args
@@ -113,6 +140,7 @@ def start_input(args: argparse.Namespace) -> dict[str, Any]:
         "businesses": args.businesses,
         "campaignIds": args.campaign_ids,
         "contractTypes": args.contract_types,
+        "reports": args.reports,
         "force": True if args.force else None,
     }
     return {key: value for key, value in given.items() if value is not None}
@@ -177,7 +205,11 @@ def run(args: argparse.Namespace, log: TextIO) -> tuple[dict[str, Any], str]:
         market(args) as (api_url, key, parameters, scale),
         EmbeddedAws(
             api_key=key,
-            parameters={**parameters, **({"NoticeMode": args.notice_mode} if args.notice_mode else {})},
+            parameters={
+                **parameters,
+                **({"NoticeMode": args.notice_mode} if args.notice_mode else {}),
+                **({"ReportFormat": args.report_format} if args.report_format else {}),
+            },
             time_scale=scale,
             market_url=api_url,
         ) as aws,

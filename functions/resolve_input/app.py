@@ -1,7 +1,7 @@
 """ResolveInput: validate the start input and plan the run (no Market call)."""
 
-from closing_docs import steps
 from closing_docs.handler import lambda_step
 from closing_docs.models import ResolveEvent
+from closing_docs.steps.resolve import resolve
 
-lambda_handler = lambda_step(ResolveEvent, steps.resolve)
+lambda_handler = lambda_step(ResolveEvent, resolve)

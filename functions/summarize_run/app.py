@@ -1,7 +1,7 @@
 """SummarizeRun: one run-level notice, per business, from every campaign-month's outcome."""
 
-from closing_docs import steps
 from closing_docs.handler import lambda_step
 from closing_docs.models import SummarizeEvent
+from closing_docs.steps.summarize import summarize
 
-lambda_handler = lambda_step(SummarizeEvent, steps.summarize)
+lambda_handler = lambda_step(SummarizeEvent, summarize)

@@ -6,7 +6,10 @@
 Prints the base URL on one line, then serves until Ctrl-C or SIGTERM. ``--campaign ID[:OUTCOME]`` adds a
 campaign to the business of ``--token`` (outcome: DONE, NO_DATA, FAILED, TOO_LARGE, RESOURCE_NOT_FOUND).
 Yandex's limits are enforced with 420s: ``--parallel-limit`` (default 4), ``--active-reports-limit``
-(default 1; ``none`` for unlimited) and ``--rate-limit OP:REQUESTS/SECONDS`` (defaults: the spec's).
+(default 1, reports of every kind together; ``none`` for unlimited) and ``--rate-limit OP:REQUESTS/SECONDS``
+(ops: generate, info, campaigns and each table report kind, e.g. ``united-netting:1/60``; defaults: the spec's).
+The table reports (closure-documents-detalization, goods-realization, united-marketplace-services, united-netting)
+are always served, with the default outcomes of ``MarketEmulator.set_outcome`` (DONE; a MARKETING detalization NO_DATA).
 """
 
 from __future__ import annotations

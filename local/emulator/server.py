@@ -2,11 +2,25 @@
 
 It is a real HTTP server on 127.0.0.1 (standard library ``ThreadingHTTPServer``) serving
 
-* ``POST /v2/reports/closure-documents/generate`` (op ``generate``),
-* ``GET /v2/reports/info/{reportId}`` (op ``info``),
-* ``GET /v2/campaigns`` (op ``campaigns``),
-* ``GET /files/{reportId}/{name}.zip?expires=…&nonce=…&signature=…`` (op ``download``): the signed,
-  expiring archive link that ``info`` hands out, S3-style (no auth header, XML errors).
+* ``POST /v2/reports/closure-documents/generate`` (op ``generate``): the closing documents, a ZIP of PDFs;
+* the table reports of :data:`TABLE_KINDS`, each its own op named after its kind:
+
+  - ``POST /v2/reports/closure-documents/detalization/generate`` (op ``closure-documents-detalization``),
+  - ``POST /v2/reports/goods-realization/generate`` (op ``goods-realization``),
+  - ``POST /v2/reports/united-marketplace-services/generate`` (op ``united-marketplace-services``),
+  - ``POST /v2/reports/united-netting/generate`` (op ``united-netting``),
+
+  with ``?format=FILE|CSV|JSON`` (FILE: one XLSX; CSV/JSON: a ZIP with one file per sheet; see
+  :mod:`local.emulator.tables`) and, on united-netting and united-marketplace-services only, ``?language=RU|EN``;
+* ``GET /v2/reports/info/{reportId}`` (op ``info``), for reports of every kind;
+* ``GET /v2/campaigns`` (op ``campaigns``);
+* ``GET /files/{reportId}/{name}?expires=…&nonce=…&signature=…`` (op ``download``): the signed, expiring file link
+  that ``info`` hands out, S3-style (no auth header, XML errors). ``name`` is
+  ``closure-documents_<campaignId>_<YYYY-MM>.zip`` or ``<kind>_<campaign or business id>_<label>.xlsx|.zip``.
+
+Request bodies and query parameters are validated as the spec declares them (400 naming the field). A table
+report's ``campaignId`` outside the token's business gives the WRONG_CAMPAIGN outcome (FAILED/NO_DATA, as for the
+closing documents); a ``businessId`` other than the token's is 403 "Access denied".
 
 Time is emulated: ``emulated seconds = real seconds since start / time_scale``. Report generation time and
 link lifetime are in emulated seconds. Faults are scripted per operation with :meth:`MarketEmulator.inject`.
@@ -16,13 +30,15 @@ Yandex's limits are enforced per business (per token), in emulated time, with HT
 error body; every 420 is recorded in ``calls`` with ``Call.throttle`` saying why (see :meth:`count_420`):
 
 * ``"parallel"``: more than ``parallel_limit`` (default 4) API requests of one business in flight at once
-  (generate, info, campaigns; downloads are on the file host and unlimited). No ``X-RateLimit-Resource-Until``.
+  (every op but downloads, which are on the file host and unlimited). No ``X-RateLimit-Resource-Until``.
 * ``"resource"``: more than ``rate_limits[op]`` requests in a fixed window of that many emulated seconds, which
   opens with the first counted request of that business and op. Every response of those ops carries
   ``X-RateLimit-Resource-Limit`` / ``-Remaining`` / ``-Until`` (RFC 822, emulated clock like ``Date``, rounded
   up to the second; the window is free again then). 2xx and 4xx (420s included) count, 5xx and resets do not.
-* ``"active_reports"``: a generate while the business already has ``active_reports_limit`` (default 1)
-  reports PENDING/PROCESSING: "Active reports limit exceeded".
+  Defaults (:data:`RATE_LIMITS`, the spec's x-resource-limit-config without subscription): generate and
+  campaigns 1000/3600 s, info 100/60 s, each table kind 1/120 s (its own window).
+* ``"active_reports"``: a generate of any kind while the business already has ``active_reports_limit``
+  (default 1) reports of any kind PENDING/PROCESSING: "Active reports limit exceeded".
 
 Injected faults take precedence over every limit (and count like any response of their status).
 :meth:`MarketEmulator.hold` keeps requests of an op open (occupying their parallel slot) until
@@ -33,7 +49,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import calendar
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -49,16 +67,63 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from local.emulator.documents import CONTRACT_TYPES, ArchiveSpec, ArchiveStore, normalize_contract_types
+from local.emulator.sheets import DEFAULT as DEFAULT_VARIANT
+from local.emulator.tables import FORMATS, TableSpec, build_file, inn_of
 
-OPS: tuple[str, ...] = ("generate", "info", "download", "campaigns")
-"""Operations that can be counted and given faults. Unrouted requests are recorded with op ``"unknown"``."""
+CLOSURE_DOCUMENTS = "closure-documents"
+"""The kind of the closing-documents ZIP (op ``generate``)."""
+
+LANGUAGES: tuple[str, ...] = ("RU", "EN")
+"""The spec's ReportLanguageType."""
+
+PLACEMENT_TYPES: tuple[str, ...] = ("FBS", "FBY", "DBS", "LAAS")
+"""The spec's PlacementType."""
+
+
+class _BadRequest(Exception):
+    """A 400 whose message names the offending field."""
+
+
+@dataclass(frozen=True)
+class TableRequest:
+    """A validated table-report request body: what the report is of."""
+
+    scope_id: int  # campaignId or businessId
+    first: date  # the period asked for, inclusive
+    last: date
+    label: str  # the period part of the file name: "2025-12", "2025-10_2025-12", "bank-order-42", …
+    variant: str = DEFAULT_VARIANT  # layout variant (sheets.LAYOUTS); "" = by the business's placement model
+    contract_type: str | None = None
+    campaign_ids: tuple[int, ...] | None = None  # the campaignIds filter (business-scoped kinds)
+    placement_programs: tuple[str, ...] | None = None  # the placementPrograms filter
+    inns: tuple[str, ...] | None = None  # the inns filter
+
+    @property
+    def month(self) -> str:
+        """The first month of the period, "YYYY-MM": the month outcomes are set for."""
+        return _month_label(self.first)
+
+
+@dataclass(frozen=True)
+class TableKind:
+    """One table report the emulator serves: adding a kind is one entry of :data:`TABLE_KINDS` (plus its layout in
+    :mod:`local.emulator.sheets`)."""
+
+    name: str  # op name, report-id and file-name prefix, key of sheets.LAYOUTS
+    path: str  # the POST endpoint that starts a generation
+    scope: str  # "campaign": campaignId of the token's business; "business": businessId, the token's own
+    parse: Callable[[dict[str, Any]], TableRequest]  # validates the JSON body (raises _BadRequest)
+    languages: bool = False  # takes ?language=RU|EN (the spec declares it for these kinds only)
+    rate_limit: tuple[int, int] = (1, 120)  # x-resource-limit-config "none": 1 request per 2 minutes
+    no_data_variants: tuple[str, ...] = ()  # variants whose default outcome is NO_DATA instead of DONE
+
 
 OUTCOMES: dict[str, tuple[str, str | None]] = {
     "DONE": ("DONE", None),
@@ -78,14 +143,6 @@ _FINAL_STATES: dict[str, tuple[str, str | None]] = {**OUTCOMES, WRONG_CAMPAIGN: 
 
 FAULT_KINDS: tuple[str, ...] = ("truncate", "html", "empty", "expired", "reset")
 """Non-status fault kinds; see :class:`Fault`."""
-
-RATE_LIMITS: dict[str, tuple[int, int]] = {
-    "generate": (1000, 3600),
-    "info": (100, 60),
-    "campaigns": (1000, 3600),
-}
-"""Per op: (requests per window, window in emulated seconds), as the spec's x-resource-limit-config says.
-These are also the ops the parallel limit applies to."""
 
 THROTTLES: tuple[str, ...] = ("parallel", "resource", "active_reports")
 """Why the emulator itself answered 420 (``Call.throttle``); injected 420 faults have no throttle."""
@@ -178,22 +235,33 @@ class Call:
 
 @dataclass
 class ReportState:
-    """One generated report."""
+    """One generated report, of any kind."""
 
     report_id: str
     business: str  # name of the business whose token generated it
-    campaign_id: int
-    month: str  # "YYYY-MM"
-    contract_types: tuple[str, ...]  # normalized; omitted in the request → the default seller's types
+    campaign_id: int | None  # the campaign asked for; None for business-scoped kinds
+    month: str  # "YYYY-MM": the month asked for (the first month of a longer period)
+    contract_types: tuple[str, ...]  # closure-documents: normalized (omitted → the default seller's); detalization:
+    # the one contract type; other kinds: ()
     outcome: str  # a key of OUTCOMES, or WRONG_CAMPAIGN
     created_at: float  # emulated seconds since start
     requested_at: datetime  # emulated wall-clock time of the generate call
     padding: int = 0
+    kind: str = CLOSURE_DOCUMENTS  # CLOSURE_DOCUMENTS or a key of TABLE_KINDS
+    table: TableSpec | None = None  # what determines a table report's file (None for closure-documents)
+    language: str | None = None  # ?language= of united-netting / united-marketplace-services (no effect on the file)
 
     @property
     def archive(self) -> ArchiveSpec:
-        """What determines this report's ZIP bytes."""
+        """What determines a closure-documents report's ZIP bytes."""
+        if self.campaign_id is None or self.table is not None:
+            raise ValueError(f"report {self.report_id} is a {self.kind} report, not a closing-documents ZIP")
         return ArchiveSpec(self.campaign_id, self.month, self.contract_types, self.padding)
+
+    @property
+    def file_name(self) -> str:
+        """The file's name in the download link."""
+        return self.table.file_name if self.table is not None else self.archive.file_name
 
 
 @dataclass
@@ -236,19 +304,6 @@ class _Request:
     headers: dict[str, str]
     body: bytes
     params: dict[str, str] = field(default_factory=dict)  # path parameters of the matched route
-
-
-_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("POST", re.compile(r"/v2/reports/closure-documents/generate"), "generate"),
-    ("GET", re.compile(r"/v2/reports/info/(?P<id>[^/]{1,255})"), "info"),
-    ("GET", re.compile(r"/v2/campaigns"), "campaigns"),
-    ("GET", re.compile(r"/files/(?P<id>[^/]+)/(?P<name>[^/]+)"), "download"),
-)
-"""(method, path pattern, op); the op's handler is ``MarketEmulator._<op>``."""
-
-
-class _BadRequest(Exception):
-    """A 400 whose message names the offending field."""
 
 
 def _error_body(status: int, message: str | None = None, code: str | None = None) -> bytes:
@@ -342,6 +397,272 @@ def _parse_generate(body: bytes) -> tuple[int, str, tuple[str, ...] | None]:
     return campaign_id, f"{period['year']:04d}-{period['month']:02d}", types
 
 
+# ------------------------------------------------------------------------------------------ table report requests
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+_MAX_PERIOD_MONTHS = 3  # dateFrom..dateTo: "Максимальный период — 3 месяца"
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise _BadRequest("request body: not valid JSON") from None
+    if not isinstance(data, dict):
+        raise _BadRequest("request body: must be a JSON object")
+    return data
+
+
+def _month_label(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _add_months(day: date, months: int) -> date | None:
+    """The same day ``months`` later (clamped to the month's end); None past year 9999."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if year > 9999:
+        return None
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _id(data: Mapping[str, Any], name: str) -> int:
+    """A required int64 ≥ 1 (CampaignId, BusinessId)."""
+    value = data.get(name)
+    if value is None:
+        raise _BadRequest(f"{name}: is required")
+    if not _is_int(value) or not 1 <= value < 2**63:
+        raise _BadRequest(f"{name}: must be an int64 greater than or equal to 1")
+    return int(value)
+
+
+def _month_start(data: Mapping[str, Any], year_name: str = "year", month_name: str = "month", where: str = "") -> date:
+    """The first day of the month given by a year (int32) and a month (1..12) field; ``where`` prefixes the field
+    names in errors."""
+    for name, low, high in ((year_name, -(2**31), 2**31 - 1), (month_name, 1, 12)):
+        value = data.get(name)
+        if value is None:
+            raise _BadRequest(f"{where}{name}: is required")
+        if not _is_int(value) or not low <= value <= high:
+            raise _BadRequest(f"{where}{name}: must be an integer between {low} and {high}")
+    year = data[year_name]
+    if not 1 <= year <= 9999:  # valid for the spec, but no report can cover it
+        raise _BadRequest(f"{where}{year_name}: no reports exist for the year {year}")
+    return date(year, data[month_name], 1)
+
+
+def _month_of_year(data: Mapping[str, Any], name: str) -> date:
+    value = data.get(name)
+    if value is None:
+        raise _BadRequest(f"{name}: is required")
+    if not isinstance(value, dict):
+        raise _BadRequest(f"{name}: must be an object {{year, month}}")
+    return _month_start(value, where=f"{name}.")
+
+
+def _date(data: Mapping[str, Any], name: str) -> date:
+    value = data.get(name)
+    if value is None:
+        raise _BadRequest(f"{name}: is required")
+    try:
+        if isinstance(value, str) and _DATE.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise _BadRequest(f"{name}: must be a date YYYY-MM-DD")
+
+
+def _date_time(data: Mapping[str, Any], name: str) -> datetime:
+    value = data.get(name)
+    if value is None:
+        raise _BadRequest(f"{name}: is required")
+    try:
+        if isinstance(value, str) and _DATE_TIME.fullmatch(value):
+            return datetime.fromisoformat(value.upper())
+    except ValueError:
+        pass
+    raise _BadRequest(f"{name}: must be an RFC 3339 date-time, e.g. 2025-12-01T00:00:00+03:00")
+
+
+def _date_range(data: Mapping[str, Any]) -> tuple[date, date]:
+    """dateFrom..dateTo (or the deprecated dateTimeFrom..dateTimeTo): at most three months, in order."""
+    if {"dateTimeFrom", "dateTimeTo"} & data.keys():
+        if {"dateFrom", "dateTo"} & data.keys():
+            raise _BadRequest("dateTimeFrom/dateTimeTo: deprecated; send dateFrom/dateTo only")
+        first, last = (_date_time(data, name).date() for name in ("dateTimeFrom", "dateTimeTo"))
+    else:
+        first, last = _date(data, "dateFrom"), _date(data, "dateTo")
+    if last < first:
+        raise _BadRequest("dateTo: must not be before dateFrom")
+    limit = _add_months(first, _MAX_PERIOD_MONTHS)
+    if limit is not None and last >= limit:
+        raise _BadRequest(f"dateTo: the period must not exceed {_MAX_PERIOD_MONTHS} months")
+    return first, last
+
+
+def _range_label(first: date, last: date) -> str:
+    """ "YYYY-MM" for one whole month, "YYYY-MM_YYYY-MM" for whole months, else "YYYY-MM-DD_YYYY-MM-DD"."""
+    if first.day == 1 and last == _month_end(last):
+        start, end = _month_label(first), _month_label(last)
+        return start if start == end else f"{start}_{end}"
+    return f"{first.isoformat()}_{last.isoformat()}"
+
+
+def _filter(data: Mapping[str, Any], name: str, valid: Callable[[Any], bool], what: str) -> tuple[Any, ...] | None:
+    """An optional, nullable filter: an array of at least one unique item."""
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise _BadRequest(f"{name}: must be an array of at least 1 item")
+    if not all(valid(item) for item in value):
+        raise _BadRequest(f"{name}: items must be {what}")
+    if len(set(value)) != len(value):
+        raise _BadRequest(f"{name}: items must be unique")
+    return tuple(value)
+
+
+def _business_request(data: Mapping[str, Any], first: date, last: date, label: str, variant: str) -> TableRequest:
+    """A business-scoped request with the spec's optional filters."""
+    return TableRequest(
+        scope_id=_id(data, "businessId"),
+        first=first,
+        last=last,
+        label=label,
+        variant=variant,
+        campaign_ids=_filter(data, "campaignIds", lambda v: _is_int(v) and 1 <= v < 2**63, "int64 ≥ 1"),
+        placement_programs=_filter(data, "placementPrograms", PLACEMENT_TYPES.__contains__, "|".join(PLACEMENT_TYPES)),
+        inns=_filter(data, "inns", lambda v: isinstance(v, str), "strings"),
+    )
+
+
+def _one_form(data: Mapping[str, Any], forms: Mapping[str, tuple[str, ...]]) -> str:
+    """The one request form (by name) whose fields the body has: "cannot order several report types at once"."""
+    present = [form for form, fields in forms.items() if set(fields) & data.keys()]
+    if len(present) != 1:
+        listing = "; ".join(f"{form}: {', '.join(fields)}" for form, fields in forms.items())
+        problem = "no report type given" if not present else "only one report type per request"
+        raise _BadRequest(f"request body: {problem} ({listing})")
+    return present[0]
+
+
+def parse_detalization(data: dict[str, Any]) -> TableRequest:
+    """{campaignId, monthOfYear{year, month}, contractType}."""
+    campaign_id = _id(data, "campaignId")
+    first = _month_of_year(data, "monthOfYear")
+    contract_type = data.get("contractType")
+    if contract_type is None:
+        raise _BadRequest("contractType: is required")
+    if contract_type not in CONTRACT_TYPES:
+        raise _BadRequest(f"contractType: must be one of {', '.join(CONTRACT_TYPES)}")
+    label = f"{_month_label(first)}_{contract_type}"
+    return TableRequest(campaign_id, first, _month_end(first), label, contract_type, contract_type)
+
+
+def parse_goods_realization(data: dict[str, Any]) -> TableRequest:
+    """{campaignId, year, month}; the layout follows the business's placement model (DBS has its own)."""
+    campaign_id = _id(data, "campaignId")
+    first = _month_start(data)
+    return TableRequest(campaign_id, first, _month_end(first), _month_label(first))
+
+
+_SERVICES_FORMS = {
+    "act months": ("yearFrom", "monthFrom", "yearTo", "monthTo"),
+    "service dates": ("dateFrom", "dateTo", "dateTimeFrom", "dateTimeTo"),
+}
+
+
+def parse_marketplace_services(data: dict[str, Any]) -> TableRequest:
+    """{businessId} and either the act months yearFrom/monthFrom..yearTo/monthTo or the service dates
+    dateFrom..dateTo (≤ 3 months; deprecated: dateTimeFrom..dateTimeTo); optional filters."""
+    if _one_form(data, _SERVICES_FORMS) == "act months":
+        first = _month_start(data, "yearFrom", "monthFrom")
+        last = _month_end(_month_start(data, "yearTo", "monthTo"))
+        if last < first:
+            raise _BadRequest("yearTo/monthTo: must not be before yearFrom/monthFrom")
+    else:
+        first, last = _date_range(data)
+    return _business_request(data, first, last, _range_label(first, last), DEFAULT_VARIANT)
+
+
+_NETTING_FORMS = {
+    "period": ("dateFrom", "dateTo", "dateTimeFrom", "dateTimeTo"),
+    "bank-order": ("bankOrderId", "bankOrderDateTime"),
+    "bonuses": ("monthOfYear",),
+}
+
+
+def parse_united_netting(data: dict[str, Any]) -> TableRequest:
+    """{businessId} and exactly one of: dateFrom..dateTo (≤ 3 months; deprecated: dateTimeFrom..dateTimeTo),
+    bankOrderId + bankOrderDateTime, monthOfYear (Market points); optional filters."""
+    form = _one_form(data, _NETTING_FORMS)
+    if form == "period":
+        first, last = _date_range(data)
+        label = _range_label(first, last)
+    elif form == "bank-order":
+        order = data.get("bankOrderId")
+        if order is None:
+            raise _BadRequest("bankOrderId: is required with bankOrderDateTime")
+        if not _is_int(order) or not -(2**63) <= order < 2**63:
+            raise _BadRequest("bankOrderId: must be an int64")
+        first = last = _date_time(data, "bankOrderDateTime").date()
+        label = f"bank-order-{order}"
+    else:
+        first = _month_of_year(data, "monthOfYear")
+        last, label = _month_end(first), f"bonuses-{_month_label(first)}"
+    return _business_request(data, first, last, label, form)
+
+
+TABLE_KINDS: dict[str, TableKind] = {
+    kind.name: kind
+    for kind in (
+        TableKind(
+            "closure-documents-detalization",
+            "/v2/reports/closure-documents/detalization/generate",
+            "campaign",
+            parse_detalization,
+            no_data_variants=("MARKETING",),  # the 2026 docs have no MARKETING tables any more
+        ),
+        TableKind("goods-realization", "/v2/reports/goods-realization/generate", "campaign", parse_goods_realization),
+        TableKind(
+            "united-marketplace-services",
+            "/v2/reports/united-marketplace-services/generate",
+            "business",
+            parse_marketplace_services,
+            languages=True,
+        ),
+        TableKind("united-netting", "/v2/reports/united-netting/generate", "business", parse_united_netting, True),
+    )
+}
+"""The table reports, by kind (= op) name."""
+
+OPS: tuple[str, ...] = ("generate", "info", "download", "campaigns", *TABLE_KINDS)
+"""Operations that can be counted and given faults. Unrouted requests are recorded with op ``"unknown"``."""
+
+RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "generate": (1000, 3600),
+    "info": (100, 60),
+    "campaigns": (1000, 3600),
+    **{kind.name: kind.rate_limit for kind in TABLE_KINDS.values()},
+}
+"""Per op: (requests per window, window in emulated seconds), as the spec's x-resource-limit-config says.
+These are also the ops the parallel limit applies to."""
+
+_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("POST", re.compile(r"/v2/reports/closure-documents/generate"), "generate"),
+    *(("POST", re.compile(re.escape(kind.path)), kind.name) for kind in TABLE_KINDS.values()),
+    ("GET", re.compile(r"/v2/reports/info/(?P<id>[^/]{1,255})"), "info"),
+    ("GET", re.compile(r"/v2/campaigns"), "campaigns"),
+    ("GET", re.compile(r"/files/(?P<id>[^/]+)/(?P<name>[^/]+)"), "download"),
+)
+"""(method, path pattern, op); the op's handler is ``MarketEmulator._<op>``, or ``_generate_table`` for a table
+kind."""
+
+
 class MarketEmulator:
     """The emulated Yandex Market Partner API; see the module docstring.
 
@@ -403,7 +724,7 @@ class MarketEmulator:
         self.base_url: str | None = None
         self._lock = threading.RLock()
         self._businesses: dict[str, _Business] = {}
-        self._outcomes: dict[tuple[int, str | None], str] = {}
+        self._outcomes: dict[tuple[str, int, str | None, str | None], str] = {}  # (kind, scope, month, type)
         self._padding: dict[int, int] = {}
         self._faults: dict[str, deque[Fault]] = {op: deque() for op in OPS}
         self._calls: list[Call] = []
@@ -437,12 +758,46 @@ class MarketEmulator:
                 raise ValueError("that token already belongs to another business")
             self._businesses[name] = _Business(name, token, business_id, sorted(set(campaign_ids)), placement_type)
 
-    def set_outcome(self, campaign_id: int, outcome: str, month: str | None = None) -> None:
-        """Final outcome of reports generated from now on for a campaign, in ``month`` ("YYYY-MM") or all."""
+    def set_outcome(
+        self,
+        scope_id: int,
+        outcome: str,
+        month: str | None = None,
+        *,
+        kind: str | None = None,
+        contract_type: str | None = None,
+    ) -> None:
+        """Final outcome (a key of :data:`OUTCOMES`) of reports generated from now on.
+
+        ``kind``: None or ``"closure-documents"`` for the closing documents (as before), else a key of
+        :data:`TABLE_KINDS`. ``scope_id``: the campaign id for campaign-scoped kinds (closure-documents,
+        closure-documents-detalization, goods-realization), the business id (``businessId``) for business-scoped
+        ones (united-netting, united-marketplace-services). ``month``: "YYYY-MM", the month asked for (the first
+        month of a longer period; for a netting bank-order request the order's month), or None for every month.
+        ``contract_type``: closure-documents-detalization only, one of INCOME/OUTCOME/MARKETING, or None for every
+        type. The most specific setting wins: month and type, then month, then type, then neither.
+
+        Without a setting a report is DONE, except a detalization for MARKETING (NO_DATA: Yandex's 2026 docs
+        dropped its tables). ``TOO_LARGE_COMBINED`` only applies to closure-documents. Examples::
+
+            emulator.set_outcome(1002, "NO_DATA")  # closing documents of campaign 1002, every month
+            emulator.set_outcome(5001, "NO_DATA", "2025-12", kind="united-netting")  # business 5001's payments
+            emulator.set_outcome(1001, "FAILED", kind="closure-documents-detalization", contract_type="OUTCOME")
+        """
+        kind = kind or CLOSURE_DOCUMENTS
+        if kind != CLOSURE_DOCUMENTS and kind not in TABLE_KINDS:
+            raise ValueError(f"unknown kind {kind!r}; expected {CLOSURE_DOCUMENTS!r} or one of {tuple(TABLE_KINDS)}")
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; expected one of {list(OUTCOMES)}")
+        if outcome == "TOO_LARGE_COMBINED" and kind != CLOSURE_DOCUMENTS:
+            raise ValueError("TOO_LARGE_COMBINED only applies to closure-documents")
+        if contract_type is not None:
+            if kind != "closure-documents-detalization":
+                raise ValueError("contract_type only applies to closure-documents-detalization")
+            if contract_type not in CONTRACT_TYPES:
+                raise ValueError(f"unknown contract type {contract_type!r}; expected one of {CONTRACT_TYPES}")
         with self._lock:
-            self._outcomes[(campaign_id, month)] = outcome
+            self._outcomes[(kind, scope_id, month, contract_type)] = outcome
 
     def set_padding(self, campaign_id: int, n_bytes: int) -> None:
         """Add a stored padding PDF of ``n_bytes`` to this campaign's archives (0 removes it)."""
@@ -588,9 +943,12 @@ class MarketEmulator:
             return self._active_reports(business, self.now())
 
     def report_bytes(self, report_id: str) -> bytes:
-        """The exact ZIP served for a report (even if its outcome does not offer it for download)."""
+        """The exact file served for a report, of any kind (even if its outcome does not offer it for download):
+        the closing-documents ZIP, or a table report's XLSX / ZIP of CSV or JSON files."""
         with self._lock:
             report = self._reports[report_id]
+        if report.table is not None:
+            return build_file(report.table)
         return self._archives.read(report.archive)
 
     # ------------------------------------------------------------------------------ handlers
@@ -697,7 +1055,11 @@ class MarketEmulator:
             if request.method != method:
                 return "unknown", lambda _: _error(405, f"Method {request.method} is not allowed here")
             request.params = match.groupdict()
-            handler: Callable[[_Request], _Reply] = getattr(self, f"_{op}")
+            handler: Callable[[_Request], _Reply]
+            if op in TABLE_KINDS:
+                handler = functools.partial(self._generate_table, TABLE_KINDS[op])
+            else:
+                handler = getattr(self, f"_{op}")
             return op, handler
         return "unknown", lambda _: _error(404, f"No such resource: {request.path}")
 
@@ -736,38 +1098,118 @@ class MarketEmulator:
         business = self._business_for(headers)
         return business if business is not None else _error(401, "Api-Key token invalid")
 
-    def _generate(self, request: _Request) -> _Reply:
-        business = self._authenticate(request.headers)
-        if isinstance(business, _Reply):
-            return business
-        campaign_id, month, types = _parse_generate(request.body)
+    def _outcome(self, kind: str, scope_id: int, month: str, contract_type: str | None, default: str = "DONE") -> str:
+        """The outcome set with :meth:`set_outcome` for a new report (most specific first), else ``default``."""
+        keys = ((month, contract_type), (month, None), (None, contract_type), (None, None))
+        with self._lock:
+            for key_month, key_type in keys:
+                outcome = self._outcomes.get((kind, scope_id, key_month, key_type))
+                if outcome is not None:
+                    return outcome
+        return default
+
+    def _start_report(self, business: _Business, kind: str, **fields: Any) -> ReportState | _Reply:
+        """Register a new report of ``kind`` (``fields``: the rest of its ReportState), or the active-reports 420."""
         with self._lock:  # the check and the new report are atomic: concurrent generates cannot both pass
             now = self.now()
             limit = self.active_reports_limit
             if limit is not None and self._active_reports(business.name, now) >= limit:
                 return _throttled("active_reports", ACTIVE_REPORTS_MESSAGE)
-            if campaign_id in business.campaign_ids:
-                outcome = self._outcomes.get((campaign_id, month)) or self._outcomes.get((campaign_id, None), "DONE")
-            else:
-                outcome = WRONG_CAMPAIGN
-            if outcome == "TOO_LARGE_COMBINED" and types is not None and len(types) == 1:
-                outcome = "DONE"
             report = ReportState(
-                report_id=f"closure-documents-{len(self._reports) + 1}-{secrets.token_hex(8)}",
+                report_id=f"{kind}-{len(self._reports) + 1}-{secrets.token_hex(8)}",
                 business=business.name,
-                campaign_id=campaign_id,
-                month=month,
-                contract_types=normalize_contract_types(types),
-                outcome=outcome,
+                kind=kind,
                 created_at=now,
                 requested_at=datetime.fromtimestamp(self._started_wall + now, UTC),
-                padding=self._padding.get(campaign_id, 0),
+                **fields,
             )
             self._reports[report.report_id] = report
-        if outcome == "DONE" and report.padding:  # build big archives while the report "generates"
-            threading.Thread(target=self._archives.prepare, args=(report.archive,), daemon=True).start()
+        return report
+
+    def _accepted(self, report: ReportState) -> _Reply:
+        """The spec's GenerateReportResponse."""
         estimate = self.estimate_ms if self.estimate_ms is not None else 0
         return _ok({"status": "OK", "result": {"reportId": report.report_id, "estimatedGenerationTime": estimate}})
+
+    def _generate(self, request: _Request) -> _Reply:
+        business = self._authenticate(request.headers)
+        if isinstance(business, _Reply):
+            return business
+        campaign_id, month, types = _parse_generate(request.body)
+        if campaign_id in business.campaign_ids:
+            outcome = self._outcome(CLOSURE_DOCUMENTS, campaign_id, month, None)
+        else:
+            outcome = WRONG_CAMPAIGN
+        if outcome == "TOO_LARGE_COMBINED" and types is not None and len(types) == 1:
+            outcome = "DONE"
+        with self._lock:
+            padding = self._padding.get(campaign_id, 0)
+        report = self._start_report(
+            business,
+            CLOSURE_DOCUMENTS,
+            campaign_id=campaign_id,
+            month=month,
+            contract_types=normalize_contract_types(types),
+            outcome=outcome,
+            padding=padding,
+        )
+        if isinstance(report, _Reply):
+            return report
+        if outcome == "DONE" and report.padding:  # build big archives while the report "generates"
+            threading.Thread(target=self._archives.prepare, args=(report.archive,), daemon=True).start()
+        return self._accepted(report)
+
+    def _generate_table(self, kind: TableKind, request: _Request) -> _Reply:
+        """Start a table report of ``kind``: the query, the body, the business or campaign, then the report."""
+        business = self._authenticate(request.headers)
+        if isinstance(business, _Reply):
+            return business
+        file_format = request.query.get("format", "FILE")
+        if file_format not in FORMATS:
+            raise _BadRequest(f"format: must be one of {', '.join(FORMATS)}")
+        language = request.query.get("language", "RU") if kind.languages else None
+        if language is not None and language not in LANGUAGES:
+            raise _BadRequest(f"language: must be one of {', '.join(LANGUAGES)}")
+        asked = kind.parse(_json_object(request.body))
+        if kind.scope == "business":
+            if asked.scope_id != business.business_id:
+                return _error(403, "Access denied")
+            campaigns = asked.campaign_ids or tuple(business.campaign_ids)
+        else:
+            campaigns = (asked.scope_id,)
+        default = "NO_DATA" if asked.variant in kind.no_data_variants else "DONE"
+        if not set(campaigns) <= set(business.campaign_ids):
+            outcome = WRONG_CAMPAIGN
+        else:
+            outcome = self._outcome(kind.name, asked.scope_id, asked.month, asked.contract_type, default)
+        filtered_out = (
+            asked.placement_programs is not None and business.placement_type not in asked.placement_programs
+        ) or (asked.inns is not None and inn_of(business.business_id) not in asked.inns)
+        if outcome == "DONE" and (filtered_out or not campaigns):  # the filters leave no rows
+            outcome = "NO_DATA"
+        spec = TableSpec(
+            kind=kind.name,
+            scope_id=asked.scope_id,
+            label=asked.label,
+            first=asked.first,
+            last=asked.last,
+            variant=asked.variant or business.placement_type,
+            file_format=file_format,
+            business_id=business.business_id,
+            campaign_ids=campaigns,
+            model=business.placement_type,
+        )
+        report = self._start_report(
+            business,
+            kind.name,
+            campaign_id=asked.scope_id if kind.scope == "campaign" else None,
+            month=asked.month,
+            contract_types=(asked.contract_type,) if asked.contract_type else (),
+            outcome=outcome,
+            table=spec,
+            language=language,
+        )
+        return report if isinstance(report, _Reply) else self._accepted(report)
 
     def _info(self, request: _Request) -> _Reply:
         business = self._authenticate(request.headers)
@@ -854,7 +1296,7 @@ class MarketEmulator:
 
     def _sign_link(self, report: ReportState) -> str:
         """A fresh link (new nonce, new expiry) to the report's archive."""
-        path = f"/files/{quote(report.report_id, safe='')}/{report.archive.file_name}"
+        path = f"/files/{quote(report.report_id, safe='')}/{report.file_name}"
         expires = str(int(self.wall_time() + self.link_ttl_seconds))
         nonce = secrets.token_hex(8)
         signature = self._signature(path, expires, nonce)
@@ -874,6 +1316,12 @@ class MarketEmulator:
             report = self._reports.get(unquote(request.params["id"]))
         if report is None:
             return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
+        if report.table is not None:
+            table = report.table
+            disposition = f'attachment; filename="{table.file_name}"'
+            return _Reply(
+                200, {"Content-Type": table.content_type, "Content-Disposition": disposition}, build_file(table)
+            )
         spec = report.archive
         size = self._archives.size(spec)
         return _Reply(

@@ -5,6 +5,7 @@ from email.utils import formatdate
 
 import pytest
 
+from closing_docs import reports
 from closing_docs.errors import (
     DownloadFailed,
     DownloadRefused,
@@ -17,12 +18,17 @@ from closing_docs.errors import (
     ReportNotFound,
 )
 from closing_docs.market import MarketClient
-from closing_docs.models import ContractType
-from closing_docs.months import Month
+from closing_docs.models import ContractType, GeneratedReport, Job
 from local.contract import validate_exchange
 from local.emulator import Fault, MarketEmulator
 
-DECEMBER = Month(2025, 12)
+DECEMBER = "2025-12"
+ZIP = reports.get("closure-documents")
+
+
+def closing_documents(client: MarketClient, campaign: int, types: list[ContractType] | None = None) -> GeneratedReport:
+    job = Job(business="main", campaign_id=campaign, month=DECEMBER, contract_types=types)
+    return client.generate(ZIP.path, ZIP.body(job)).report
 
 
 @pytest.fixture
@@ -32,8 +38,8 @@ def client(emulator: MarketEmulator, token: str) -> MarketClient:
 
 def test_every_request_and_response_matches_the_spec(client: MarketClient, emulator: MarketEmulator):
     emulator.active_reports_limit = None  # two reports at once: this test is about their shape, not the limit
-    client.generate_closure_documents(1001, DECEMBER, None)
-    report = client.generate_closure_documents(1002, DECEMBER, [ContractType.INCOME, ContractType.MARKETING])
+    closing_documents(client, 1001)
+    report = closing_documents(client, 1002, [ContractType.INCOME, ContractType.MARKETING])
     client.report_info(report.report_id)
 
     api_calls = [c for c in emulator.calls if c.op in ("generate", "info")]
@@ -70,7 +76,7 @@ def test_discovery_reads_every_page_of_campaigns_within_the_spec(emulator: Marke
 def test_http_failures_map_to_pipeline_errors(client: MarketClient, emulator: MarketEmulator, fault, error, text):
     emulator.inject("generate", fault)
     with pytest.raises(error, match=text):
-        client.generate_closure_documents(1001, DECEMBER, None)
+        closing_documents(client, 1001)
 
 
 def test_rate_limit_reads_resource_until(client: MarketClient, emulator: MarketEmulator):
@@ -79,8 +85,16 @@ def test_rate_limit_reads_resource_until(client: MarketClient, emulator: MarketE
         "generate", Fault(status=420, headers={"X-RateLimit-Resource-Until": formatdate(until, usegmt=True)})
     )
     with pytest.raises(MarketRateLimited) as caught:
-        client.generate_closure_documents(1001, DECEMBER, None)
+        closing_documents(client, 1001)
     assert caught.value.retry_after_seconds is not None
+
+
+def test_a_generate_reports_its_resource_window_from_yandex_s_headers(client: MarketClient, emulator: MarketEmulator):
+    generation = client.generate(ZIP.path, ZIP.body(Job(business="main", campaign_id=1001, month=DECEMBER)))
+    limit, _ = emulator.rate_limits["generate"]
+    assert generation.window is not None
+    assert (generation.window.limit, generation.window.remaining) == (limit, limit - 1)
+    assert generation.window.reset_seconds is not None and generation.window.reset_seconds > 0
 
 
 def test_unknown_report_is_report_not_found(client: MarketClient):
@@ -90,7 +104,7 @@ def test_unknown_report_is_report_not_found(client: MarketClient):
 
 def test_download_sends_no_api_key_and_refuses_expired_links(client: MarketClient, emulator: MarketEmulator):
     emulator.generation_seconds = 0
-    report = client.generate_closure_documents(1001, DECEMBER, None)
+    report = closing_documents(client, 1001)
     link = client.report_info(report.report_id).file
     chunks, length = client.download(link, 1024)
     assert b"".join(chunks) == emulator.report_bytes(report.report_id) and length

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from local.contract import validate_recorded_response
-from local.emulator import Fault, MarketEmulator
+from local.emulator import TABLE_KINDS, Fault, MarketEmulator
 from local.emulator.__main__ import build_parser, configure
 
 from . import OTHER_TOKEN, TOKEN, Client, error_of, fetch, running_emulator
@@ -263,7 +263,12 @@ def test_limits_are_validated():
     with pytest.raises(ValueError, match="cannot hold"):
         MarketEmulator().hold("download")
     emu = MarketEmulator(rate_limits={"info": (5, 60)})
-    assert emu.rate_limits == {"generate": (1000, 3600), "info": (5, 60), "campaigns": (1000, 3600)}
+    assert emu.rate_limits == {
+        "generate": (1000, 3600),
+        "info": (5, 60),
+        "campaigns": (1000, 3600),
+        **dict.fromkeys(TABLE_KINDS, (1, 120)),  # each table report kind: 1 request per 2 minutes
+    }
     assert (emu.parallel_limit, emu.active_reports_limit, emu.api_latency_seconds) == (4, 1, 0.0)
 
 

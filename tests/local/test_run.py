@@ -1,5 +1,6 @@
 """The local runner end to end, as a user runs it: a subprocess, its stdout, its exit status."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -33,7 +34,7 @@ def test_default_run_archives_on_the_emulator_and_copies_out(tmp_path: Path):
     report = json.loads(result.stdout)
     assert report["status"] == "SUCCEEDED"
     zips = [a for a in report["archives"] if a["key"].endswith(".zip")]
-    assert len(zips) == 2 and len(report["archives"]) == 4
+    assert len(zips) == 2 and len(report["archives"]) == 5  # 2 ZIPs, 2 manifests, the month's pack.json
     for archive in report["archives"]:
         assert (tmp_path / archive["key"]).stat().st_size == archive["size"]
     assert sorted(n["attributes"]["status"] for n in report["notifications"]) == ["ARCHIVED", "ARCHIVED", "RUN_SUMMARY"]
@@ -45,7 +46,7 @@ def test_backfill_over_several_emulated_businesses(tmp_path: Path):
 
     assert result.returncode == 0, result.stderr
     assert "business-1: 4 archived" in result.stdout and "business-2: 4 archived" in result.stdout
-    assert result.stdout.count("s3://") == 16 and result.stdout.count("Closing documents run summary: OK") == 1
+    assert result.stdout.count("s3://") == 16 + 4 and result.stdout.count("Closing documents run summary: OK") == 1
 
 
 @pytest.fixture
@@ -79,10 +80,17 @@ def test_api_url_points_the_runner_at_another_server(market, token, campaign, ex
     assert result.returncode == exit_code, result.stderr
     report = json.loads(result.stdout)
     (notice, summary) = report["notifications"]
-    assert notice["attributes"] == {"status": status, "business": "default", "campaignId": campaign, "month": "2025-11"}
+    assert notice["attributes"] == {
+        "status": status,
+        "business": "default",
+        "campaignId": campaign,
+        "month": "2025-11",
+        "kind": "closure-documents",
+    }
     assert summary["attributes"] == {"status": "RUN_SUMMARY", "outcome": "FAILED" if exit_code else "OK"}
-    # ARCHIVED: the ZIP and its manifest; NO_DOCUMENTS: the no-documents marker the audit reads; FAILED: nothing
-    assert len(report["archives"]) == {"ARCHIVED": 2, "NO_DOCUMENTS": 1, "FAILED": 0}[status]
+    # ARCHIVED: the ZIP and its manifest; NO_DOCUMENTS: the no-documents marker the audit reads; FAILED: nothing;
+    # and the month's pack.json, which lists it with its status
+    assert len(report["archives"]) == {"ARCHIVED": 2, "NO_DOCUMENTS": 1, "FAILED": 0}[status] + 1
     assert market.count("generate") == 1
     for text in (result.stdout, result.stderr):
         assert token not in text and "signature=" not in text
@@ -140,3 +148,56 @@ def test_no_token_or_signed_link_in_the_functions_logs(market, token, tmp_path: 
     for text in (logs, result.stdout, result.stderr):
         assert token not in text
         assert "signature=" not in text and "/files/" not in text
+
+
+PACK = (
+    "closure-documents",
+    "closure-documents-detalization",
+    "goods-realization",
+    "united-marketplace-services",
+    "united-netting",
+)
+
+
+def test_the_pack_through_the_runner_lists_every_served_file_once(market, token, tmp_path: Path):
+    reports = [arg for kind in PACK for arg in ("--report", kind)]
+    result = run(
+        *("--api-url", market.base_url, "--api-key", token, "--campaign-id", "2001", "--month", "2025-11"),
+        *reports,
+        *("--contract-type", "INCOME", "--out", str(tmp_path), "--time-scale", str(TIME_SCALE), "--json"),
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    report = json.loads(result.stdout)
+    by_sha = {a["sha256"]: a for a in report["archives"]}
+    served = {rid: market.report_bytes(rid) for rid, r in market.reports.items()}
+    assert len(served) == 5  # one per kind: the ZIP, one detalization (INCOME), realization, services, payments
+    for body in served.values():
+        archived = by_sha[hashlib.sha256(body).hexdigest()]  # each served file, with its exact sha256
+        assert archived["size"] == len(body) and (tmp_path / archived["key"]).read_bytes() == body
+    files = [a for a in report["archives"] if a["key"].endswith((".zip", ".xlsx"))]
+    assert len(files) == 5 and len({a["key"] for a in files}) == 5
+    (pack,) = [a for a in report["archives"] if a["key"].endswith("/pack.json")]
+    entries = json.loads((tmp_path / pack["key"]).read_text())["entries"]
+    assert sorted(e["kind"] for e in entries) == sorted(PACK)
+    assert {e["status"] for e in entries} == {"ARCHIVED"}
+
+
+def test_a_kind_that_fails_makes_the_exit_1_and_the_others_are_archived(market, token):
+    market.inject("united-netting", Fault(status=403, message="Access denied"))
+    result = run(
+        *("--api-url", market.base_url, "--api-key", token, "--campaign-id", "2001", "--month", "2025-11"),
+        *("--report", "goods-realization", "--report", "united-netting", "--time-scale", str(TIME_SCALE), "--json"),
+    )
+    assert result.returncode == 1, result.stderr
+    statuses = {
+        json.loads(n["message"]).get("kind"): n["attributes"]["status"]
+        for n in json.loads(result.stdout)["notifications"]
+    }
+    assert statuses["goods-realization"] == "ARCHIVED" and statuses["united-netting"] == "FAILED"
+
+
+def test_an_unknown_kind_is_refused_before_any_market_call(market, token):
+    result = run("--api-url", market.base_url, "--api-key", token, "--report", "acts", "--json")
+    assert result.returncode != 0 and market.calls == []
+    assert "--report" in result.stderr and "reports" in result.stderr
+    assert all(kind in result.stderr for kind in PACK)

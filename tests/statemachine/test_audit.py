@@ -48,7 +48,7 @@ def test_the_audit_lists_what_is_missing_and_accounts_for_no_documents(make_aws,
     report, missing_archives = audit(aws)
 
     (message,) = aws.operations()
-    assert message.subject == "Closing documents archive audit 2025-12: 1 campaign-month(s) MISSING"
+    assert message.subject == "Monthly documents archive audit 2025-12: 1 report(s) MISSING"
     assert message.attributes == {"kind": "ARCHIVE_AUDIT", "status": "MISSING", "months": MONTH}
     body = message.body()
     assert body == report and body["status"] == "MISSING" and body["months"] == [MONTH]
@@ -58,7 +58,7 @@ def test_the_audit_lists_what_is_missing_and_accounts_for_no_documents(make_aws,
     assert "neither archived nor marked as without documents" in missing["reason"]
     (no_documents,) = body["noDocuments"]
     assert no_documents["campaignId"] == 1002 and no_documents["keys"] == [f"{STEM.format(c=1002)}.no-documents.json"]
-    assert "MISSING default campaign 1003 2025-12" in body["message"]
+    assert "MISSING Closing documents 2025-12 for default campaign 1003" in body["message"]
     assert missing_archives == [1.0]
     assert aws.notifications() == [], "the audit speaks on the operations topic only"
 

@@ -50,15 +50,15 @@ def test_two_executions_at_once_make_one_report_one_archive_one_archived_notice(
 
 def test_a_retried_generate_reuses_its_report_id(aws: EmbeddedAws, emulator: MarketEmulator):
     # imported here, as in Lambda: after the function's environment is set (Powertools reads it at import)
-    from closing_docs import steps
     from closing_docs.models import GenerateStep, Job
+    from closing_docs.steps.generate import generate
 
     emulator.active_reports_limit = None  # the deliberate new report below would wait for the first one
     step = GenerateStep(job=Job(business="default", campaign_id=1001, month=MONTH), execution_id="exec-1")
-    first, retried = steps.generate(step), steps.generate(step)
+    first, retried = generate(step), generate(step)
     assert first.report.report_id == retried.report.report_id
     assert emulator.count("generate") == 1
-    again = steps.generate(step.model_copy(update={"generation": 2}))  # a deliberate new report (e.g. after 404)
+    again = generate(step.model_copy(update={"generation": 2}))  # a deliberate new report (e.g. after 404)
     assert again.report.report_id != first.report.report_id
 
 

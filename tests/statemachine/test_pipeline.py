@@ -11,6 +11,11 @@ from local.emulator import MarketEmulator
 
 MONTH = "2025-12"
 ZIP_KEY = "closing-documents/2025-12/default/{c}/closing-documents_{c}_2025-12_ALL.zip"
+PACK = "closing-documents/2025-12/default/pack.json"
+
+
+def pack_entries(aws: EmbeddedAws) -> list[dict]:
+    return json.loads(aws.objects()[PACK])["entries"]
 
 
 def state_names(aws: EmbeddedAws, arn: str, event_type: str) -> list[str]:
@@ -23,7 +28,7 @@ def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedA
     assert execution.status == "SUCCEEDED", execution.cause
     objects = aws.objects()
     zip_key = ZIP_KEY.format(c=1001)
-    assert sorted(objects) == [zip_key.replace(".zip", ".manifest.json"), zip_key]
+    assert sorted(objects) == sorted([PACK, zip_key.replace(".zip", ".manifest.json"), zip_key])
     (report_id,) = emulator.reports
     body = objects[zip_key]
     assert body == emulator.report_bytes(report_id)
@@ -34,10 +39,24 @@ def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedA
     assert manifest["campaignId"] == 1001 and manifest["month"] == MONTH and manifest["reportId"] == report_id
     assert sorted(d["name"] for d in manifest["documents"]) == sorted(zipfile.ZipFile(io.BytesIO(body)).namelist())
     assert manifest["executionId"] == execution.arn and manifest["generationRequestedAt"]
+    assert manifest["kind"] == "closure-documents" and manifest["request"] == {
+        "campaignId": 1001,
+        "monthOfYear": {"year": 2025, "month": 12},
+    }
+    (entry,) = pack_entries(aws)
+    assert (entry["kind"], entry["campaignId"], entry["status"], entry["key"]) == (
+        "closure-documents", 1001, "ARCHIVED", zip_key)  # fmt: skip
+    assert (entry["sha256"], entry["sizeBytes"], entry["reportId"]) == (manifest["sha256"], len(body), report_id)
 
     (notice,) = aws.notifications()
     assert notice.subject == "Closing documents 2025-12 for default campaign 1001: ARCHIVED"
-    assert notice.attributes == {"status": "ARCHIVED", "business": "default", "campaignId": "1001", "month": MONTH}
+    assert notice.attributes == {
+        "status": "ARCHIVED",
+        "business": "default",
+        "campaignId": "1001",
+        "month": MONTH,
+        "kind": "closure-documents",
+    }
     message = notice.body()
     assert message["status"] == "ARCHIVED" and message["s3Uri"] == f"s3://{aws.bucket}/{zip_key}"
     assert message["sha256"] == manifest["sha256"] and message["executionArn"] == execution.arn
@@ -67,7 +86,8 @@ def test_report_failed_is_announced_with_the_reason(aws: EmbeddedAws, emulator: 
     assert notice.attributes["status"] == "FAILED" and message["error"] == "ReportFailed"
     assert "check the campaign id and the month" in message["cause"]
     assert message["reportId"] in emulator.reports
-    assert aws.objects() == {} and emulator.count("download") == 0
+    assert list(aws.objects()) == [PACK] and emulator.count("download") == 0
+    assert [(e["status"], e["error"], e["key"]) for e in pack_entries(aws)] == [("FAILED", "ReportFailed", None)]
 
 
 def test_no_data_is_no_documents_not_a_failure(aws: EmbeddedAws, emulator: MarketEmulator):
@@ -77,12 +97,15 @@ def test_no_data_is_no_documents_not_a_failure(aws: EmbeddedAws, emulator: Marke
     assert execution.status == "SUCCEEDED", execution.cause
     (notice,) = aws.notifications()
     assert notice.attributes["status"] == "NO_DOCUMENTS"
-    assert notice.body()["message"].startswith("Yandex Market has no closing documents for campaign 1001")
-    (marker_key,) = aws.objects()  # no archive; the monthly audit's evidence that nothing is missing
+    assert notice.body()["message"].startswith("Closing documents 2025-12 for default campaign 1001: Yandex Market has")
+    (marker_key,) = set(aws.objects()) - {PACK}  # no archive; the monthly audit's evidence that nothing is missing
     assert marker_key == ZIP_KEY.format(c=1001).replace(".zip", ".no-documents.json")
     marker = json.loads(aws.objects()[marker_key])
     assert marker["reportStatus"] == "NO_DATA" and marker["campaignId"] == 1001 and marker["month"] == MONTH
     assert marker["reportId"] == notice.body()["reportId"] and marker["executionId"] == execution.arn
+    assert [(e["status"], e["key"], e["reportId"]) for e in pack_entries(aws)] == [
+        ("NO_DOCUMENTS", marker_key, marker["reportId"])
+    ]
 
 
 def test_attempt_cap_ends_in_report_timeout(make_aws, emulator: MarketEmulator):
@@ -95,7 +118,7 @@ def test_attempt_cap_ends_in_report_timeout(make_aws, emulator: MarketEmulator):
     message = notice.body()
     assert message["error"] == "ReportTimeout"
     assert "still not ready after 2 status checks" in message["cause"]
-    assert emulator.count("info") == 2 and aws.objects() == {}
+    assert emulator.count("info") == 2 and list(aws.objects()) == [PACK]
 
 
 def test_invalid_input_fails_the_first_step_without_calling_market(aws: EmbeddedAws, emulator: MarketEmulator):

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from closing_docs.archive import ArchiveStore, archive_keys, list_documents
+from closing_docs.archive import ArchiveStore, list_documents
 from closing_docs.errors import DownloadFailed, InvalidArchive
 from closing_docs.models import Job
 
@@ -93,7 +93,7 @@ def test_list_documents_reads_only_the_tail():
 
 def test_keys_are_deterministic_per_campaign_month_and_contract_types():
     job = Job(business="shop", campaign_id=42, month="2025-12", contract_types=["INCOME", "MARKETING"])
-    keys = archive_keys("closing-documents", job)
-    assert keys.zip == "closing-documents/2025-12/shop/42/closing-documents_42_2025-12_INCOME-MARKETING.zip"
+    keys = job.archive_keys("closing-documents")
+    assert keys.file("zip") == "closing-documents/2025-12/shop/42/closing-documents_42_2025-12_INCOME-MARKETING.zip"
     assert keys.manifest.endswith("_INCOME-MARKETING.manifest.json")
-    assert archive_keys("p", job.model_copy(update={"contract_types": None})).zip.endswith("_ALL.zip")
+    assert job.model_copy(update={"contract_types": None}).archive_keys("p").file("zip").endswith("_ALL.zip")

@@ -8,8 +8,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from closing_docs.archive import ArchiveStore, archive_keys
-from closing_docs.audit import audit_plan, no_documents_key, publish, record_no_documents
+from closing_docs.archive import ArchiveStore
+from closing_docs.audit import audit_plan, publish
 from closing_docs.errors import ConfigurationError
 from closing_docs.models import (
     BusinessPlan,
@@ -42,7 +42,7 @@ def job(campaign: int, types: list[ContractType] | None = None, month: str = MON
 
 def plan(*jobs: Job, unavailable: list[Unavailable] | None = None) -> RunPlan:
     return RunPlan(
-        months=sorted({j.month for j in jobs}),
+        months=sorted({str(j.month) for j in jobs}),
         scheduled=True,
         limits=LIMITS,
         businesses=[BusinessPlan(business="main", jobs=list(jobs), unavailable=unavailable or [])],
@@ -50,16 +50,13 @@ def plan(*jobs: Job, unavailable: list[Unavailable] | None = None) -> RunPlan:
 
 
 def archive(store: ArchiveStore, archived: Job, *, zip_size: int = 10, store_zip: bool = True) -> None:
-    keys = archive_keys(PREFIX, archived)
+    keys = archived.archive_keys(PREFIX)
     if store_zip:
-        store.s3.put_object(Bucket=BUCKET, Key=keys.zip, Body=b"P" * zip_size)
+        store.s3.put_object(Bucket=BUCKET, Key=keys.file("zip"), Body=b"P" * zip_size)
     manifest = Manifest(
-        business=archived.business,
-        campaign_id=archived.campaign_id,
-        month=archived.month,
-        contract_types=archived.contract_types,
+        **archived.identity(),
         report_id="r-1",
-        zip_key=keys.zip,
+        zip_key=keys.file("zip"),
         sha256="0" * 64,
         size_bytes=10,
         documents=[Document(name="act.pdf", size_bytes=10)],
@@ -73,22 +70,21 @@ def archive(store: ArchiveStore, archived: Job, *, zip_size: int = 10, store_zip
 
 def mark(store: ArchiveStore, marked: Job, status: str = "NO_DATA") -> str:
     marker = NoDocumentsMarker(
-        business=marked.business,
-        campaign_id=marked.campaign_id,
-        month=marked.month,
-        contract_types=marked.contract_types,
+        **marked.identity(),
         report_id="r-2",
         report_status=status,
         recorded_at=datetime(2026, 1, 10, tzinfo=UTC),
         execution_id="arn:execution",
         source_api="https://api.partner.market.yandex.ru",
     )
-    return record_no_documents(store, PREFIX, marked, marker)
+    key = marked.archive_keys(PREFIX).marker
+    store.write_json(key, marker)
+    return key
 
 
 def test_the_marker_sits_where_the_zip_would_be():
-    key = no_documents_key(PREFIX, job(7, [INCOME, MARKETING]))
-    assert key == archive_keys(PREFIX, job(7, [INCOME, MARKETING])).zip.replace(".zip", ".no-documents.json")
+    key = job(7, [INCOME, MARKETING]).archive_keys(PREFIX).marker
+    assert key == job(7, [INCOME, MARKETING]).archive_keys(PREFIX).file("zip").replace(".zip", ".no-documents.json")
     assert key == "closing-documents/2025-12/main/7/closing-documents_7_2025-12_INCOME-MARKETING.no-documents.json"
 
 
@@ -101,7 +97,7 @@ def test_archived_no_documents_and_missing(store):
     assert [(i.campaign_id, i.status) for i in report.missing] == [(3, "MISSING")]
     assert [(i.campaign_id, i.keys) for i in report.no_documents] == [(2, [marker_key])]
     assert report.missing[0].reason == "neither archived nor marked as without documents: all contracts"
-    assert report.message.splitlines()[0].startswith("Closing documents archive audit 2025-12: 1 of 3 campaign-month")
+    assert report.message.splitlines()[0].startswith("Monthly documents archive audit 2025-12: 1 of 3 report(s)")
 
 
 def test_a_report_split_by_contract_type_counts_when_its_parts_cover_the_month(store):
@@ -134,7 +130,7 @@ def test_a_manifest_without_its_zip_or_with_another_size_is_missing(store):
 
 def test_a_marker_of_a_report_that_kept_failing_is_no_evidence(store):
     mark(store, job(1), status="FAILED")
-    store.s3.put_object(Bucket=BUCKET, Key=no_documents_key(PREFIX, job(2)), Body=b"not json")
+    store.s3.put_object(Bucket=BUCKET, Key=job(2).archive_keys(PREFIX).marker, Body=b"not json")
     report = audit_plan(plan(job(1), job(2)), store, PREFIX)
 
     reasons = {i.campaign_id: i.reason for i in report.missing}
@@ -170,7 +166,7 @@ def test_publish_sends_the_report_with_filterable_attributes(store):
 
         (message,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
         envelope = json.loads(message["Body"])
-        assert envelope["Subject"] == "Closing documents archive audit 2025-11..2025-12: 2 campaign-month(s) MISSING"
+        assert envelope["Subject"] == "Monthly documents archive audit 2025-11..2025-12: 2 report(s) MISSING"
         assert json.loads(envelope["Message"]) == report.wire()
         assert {k: v["Value"] for k, v in envelope["MessageAttributes"].items()} == {
             "kind": "ARCHIVE_AUDIT",

@@ -100,3 +100,24 @@ def test_lock_table_expires_items_and_the_state_machine_may_only_delete_them():
     ]
     (release,) = [s for s in statements if s.get("Sid") == "ReleaseCampaignMonthLocks"]
     assert release["Action"] == "dynamodb:DeleteItem" and release["Resource"] == {"Fn::GetAtt": ["LockTable", "Arn"]}
+
+
+def _fields(parameters: dict) -> set[str]:
+    return {key.removesuffix(".$") for key in parameters}
+
+
+def test_the_notices_and_jobs_the_state_machine_builds_are_the_models():
+    """FailedNotice, NextContractType and the outcomes are built field by field in the ASL (a failing Lambda cannot
+    stop them): they must carry every field of the models they stand for, and no other."""
+    from closing_docs.models import Job, Notice, Outcome
+
+    states = all_states(ASL["States"])
+    job = Job(business="b", campaign_id=1, month="2025-01")
+    assert _fields(states["NextContractType"]["Parameters"]["job"]) == set(job.wire()) - {"lockKey"}
+    notice = Notice(**job.identity(), status="FAILED", message="m")
+    assert _fields(states["FailedNotice"]["Parameters"]["body"]) == set(notice.wire())
+    outcome = set(Outcome(**job.identity(), status="FAILED").wire()) - {"title"}  # the summary needs no title
+    assert _fields(states["CampaignDone"]["Parameters"]) == outcome
+    assert _fields(states["CampaignFailed"]["Parameters"]) == outcome
+    for unit_field in ("business", "kind", "campaignId", "businessId", "month", "contractTypes"):
+        assert states["FailedNotice"]["Parameters"]["body"][f"{unit_field}.$"] == f"$.job.{unit_field}"

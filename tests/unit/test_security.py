@@ -156,11 +156,18 @@ SECRET = ("secretsmanager:GetSecretValue", "<ApiKeySecret>")
 # Everything each function's role allows with the default parameters (SSE-KMS with aws/s3: no KMS grant needed).
 EXPECTED: dict[str, set[tuple[str, str]]] = {
     "ResolveInputFunction": {SECRET},
-    "SummarizeRunFunction": set(),
+    "SummarizeRunFunction": {
+        ("s3:GetObject", f"{PREFIX}*.manifest.json"),
+        ("s3:GetObject", f"{PREFIX}*.no-documents.json"),
+        ("s3:GetObject", f"{PREFIX}*/pack.json"),
+        ("s3:PutObject", f"{PREFIX}*/pack.json"),
+        ("s3:ListBucket", BUCKET_ARN),
+    },
     "GenerateReportFunction": {
         SECRET,
         ("dynamodb:UpdateItem", "arn:LockTable"),
         ("dynamodb:GetItem", "arn:LockTable"),
+        ("dynamodb:PutItem", "arn:LockTable"),
         ("s3:GetObject", f"{PREFIX}*.manifest.json"),
         ("s3:ListBucket", BUCKET_ARN),
         ("states:DescribeExecution", "arn:aws:states:eu-central-1:123456789012:execution:stack-closing-documents:*"),
@@ -169,8 +176,11 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "ArchiveReportFunction": {
         SECRET,
         ("s3:PutObject", f"{PREFIX}*.zip"),
+        ("s3:PutObject", f"{PREFIX}*.xlsx"),
         ("s3:PutObject", f"{PREFIX}*.manifest.json"),
         ("s3:AbortMultipartUpload", f"{PREFIX}*.zip"),
+        ("s3:AbortMultipartUpload", f"{PREFIX}*.xlsx"),
+        ("s3:GetObject", f"{PREFIX}*.xlsx"),
     },
     "AuditArchiveFunction": {
         SECRET,
@@ -188,6 +198,7 @@ ARCHIVE_KEY_ACTIONS = {
     "GenerateReportFunction": {"kms:Decrypt"},
     "CheckReportFunction": {"kms:GenerateDataKey"},
     "ArchiveReportFunction": {"kms:GenerateDataKey", "kms:Decrypt"},
+    "SummarizeRunFunction": {"kms:GenerateDataKey", "kms:Decrypt"},
     "AuditArchiveFunction": {"kms:Decrypt"},
 }
 

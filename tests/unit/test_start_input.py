@@ -6,8 +6,8 @@ import pytest
 
 from closing_docs.config import Settings
 from closing_docs.errors import InvalidInput
-from closing_docs.models import Campaign
-from closing_docs.start_input import ALLOWED, resolve_plan
+from closing_docs.models import Campaign, CampaignBusiness
+from closing_docs.start_input import ALLOWED, MAX_JOBS, resolve_plan
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -23,7 +23,7 @@ def jobs(plan):
 def test_defaults_previous_month_and_configured_campaigns():
     plan = resolve_plan({}, NOW, settings(DEFAULT_CAMPAIGN_IDS="11,22", DEFAULT_CONTRACT_TYPES="MARKETING,INCOME"))
     assert plan.months == ["2025-12"] and not plan.scheduled
-    assert [(j.campaign_id, j.month, j.contract_types) for j in jobs(plan)] == [
+    assert [(j.campaign_id, str(j.month), j.contract_types) for j in jobs(plan)] == [
         (11, "2025-12", ["INCOME", "MARKETING"]),
         (22, "2025-12", ["INCOME", "MARKETING"]),
     ]
@@ -44,7 +44,7 @@ def test_given_values_override_configuration():
         NOW,
         settings(DEFAULT_CAMPAIGN_IDS="1,2"),
     )
-    assert [(j.campaign_id, j.month, j.contract_types, j.force) for j in jobs(plan)] == [
+    assert [(j.campaign_id, str(j.month), j.contract_types, j.force) for j in jobs(plan)] == [
         (7, "2025-06", ["OUTCOME"], True)
     ]
 
@@ -112,7 +112,7 @@ def plan_for(raw, names=("main", "other"), **env):
 def test_a_month_range_gives_every_month_times_every_campaign():
     plan = plan_for({"months": {"from": "2025-10", "to": "2025-12"}}, names=["main"])
     assert plan.months == ["2025-10", "2025-11", "2025-12"] and plan.job_count == 6
-    assert [(j.month, j.campaign_id) for j in jobs(plan)] == [
+    assert [(str(j.month), j.campaign_id) for j in jobs(plan)] == [
         (m, c) for m in ("2025-10", "2025-11", "2025-12") for c in (3, 5)
     ]
     assert plan.limits.recheck_days == 0  # only a scheduled run of the month just ended waits for Yandex
@@ -170,9 +170,9 @@ def test_bad_month_ranges_and_businesses_are_explained(raw, reason):
 
 
 def test_too_many_campaign_months_for_one_execution():
-    with pytest.raises(InvalidInput, match="at most 500 fit in one execution"):
+    with pytest.raises(InvalidInput, match=f"at most {MAX_JOBS} fit in one execution"):
         plan_for(
-            {"months": {"from": "2021-01", "to": "2025-12"}, "businesses": ["main"], "campaignIds": list(range(1, 10))}
+            {"months": {"from": "2021-01", "to": "2025-12"}, "businesses": ["main"], "campaignIds": list(range(1, 12))}
         )
 
 
@@ -188,8 +188,11 @@ def test_bad_input_is_reported_before_the_secret_is_read():
 def test_sample_start_inputs_in_events_are_what_they_say(sample: Path):
     raw = json.loads(sample.read_text())
     names = lambda: ["main"]  # noqa: E731
+    shops = lambda business: [  # noqa: E731 (GET /v2/campaigns: the business id of business-wide reports)
+        Campaign(id=i, business=CampaignBusiness(id=5001)) for i in (7, 1234, 5678)
+    ]
     if "invalid" in sample.name:
         with pytest.raises(InvalidInput):
-            resolve_plan(raw, NOW, settings(), names)
+            resolve_plan(raw, NOW, settings(), names, shops)
     else:
-        assert resolve_plan(raw, NOW, settings(DEFAULT_CAMPAIGN_IDS="7"), names).job_count >= 1
+        assert resolve_plan(raw, NOW, settings(DEFAULT_CAMPAIGN_IDS="7"), names, shops).job_count >= 1

@@ -1,8 +1,10 @@
-"""Monthly archive of Yandex Market closing documents: all logic of the Lambda functions.
+"""Monthly archive of Yandex Market accounting documents: all logic of the Lambda functions.
 
-Modules: ``models`` (API bodies, state payloads), ``config`` (the function environment), ``start_input``
-(validating the start input), ``months``, ``polling``, ``market`` (API client), ``secrets`` (the Api-Key),
-``claims`` (one execution per campaign-month), ``archive`` (verified streaming into S3), ``notices``,
-``steps`` (one function per Lambda), ``handler`` (the Powertools wrapper), ``errors`` (exception names =
-ASL error names).
+Modules: ``unit`` (the identity of one unit of work: keys, lock, JSON form), ``reports`` (the catalog: one module
+per report kind), ``models`` (API bodies, state payloads, built on the unit), ``base`` (the wire base), ``config``
+(the function environment), ``start_input`` (validating the start input, planning the units), ``months``,
+``polling``, ``pacing`` (Yandex's per-kind windows), ``market`` (API client), ``secrets`` (the Api-Key),
+``claims`` (one execution per unit), ``archive`` (the S3 archive store: verified streaming, manifests),
+``pack`` (pack.json per business and month), ``audit``, ``notices``, ``wiring`` (the shared clients), ``steps``
+(one module per Lambda), ``handler`` (the Powertools wrapper), ``errors`` (exception names = ASL error names).
 """

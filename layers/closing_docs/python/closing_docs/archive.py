@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .errors import DownloadFailed, InvalidArchive
+from .errors import DownloadFailed, InvalidArchive, PackConflict
+from .models import Document, Manifest, Wire
 
 if TYPE_CHECKING:
     from boto3.s3.transfer import TransferConfig
-from .models import Document, Job, Manifest
 
 MiB = 1024 * 1024
 CHUNK_SIZE = 1 * MiB
@@ -47,26 +47,11 @@ def transfer_config() -> TransferConfig:
     return config
 
 
-@dataclass(frozen=True)
-class ArchiveKeys:
-    zip: str
-    manifest: str
+class _View(io.RawIOBase):
+    """A seekable, read-only file of ``size`` bytes whose reads the subclass answers."""
 
-
-def archive_keys(prefix: str, job: Job) -> ArchiveKeys:
-    """Deterministic keys of a campaign-month: ``<prefix>/<YYYY-MM>/<business>/<campaignId>/...``."""
-    types = job.types_label
-    stem = (
-        f"{prefix}/{job.month}/{job.business}/{job.campaign_id}/closing-documents_{job.campaign_id}_{job.month}_{types}"
-    )
-    return ArchiveKeys(zip=f"{stem}.zip", manifest=f"{stem}.manifest.json")
-
-
-class _TailFile(io.RawIOBase):
-    """A seekable view of a stream of ``size`` bytes of which only the last ``len(tail)`` are known."""
-
-    def __init__(self, tail: bytes, size: int) -> None:
-        self._tail, self._start, self._size, self._pos = tail, size - len(tail), size, 0
+    def __init__(self, size: int) -> None:
+        self._size, self._pos = size, 0
 
     def seekable(self) -> bool:
         return True
@@ -82,10 +67,50 @@ class _TailFile(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
+    def _end(self, size: int | None) -> int:
+        return self._size if size is None or size < 0 else min(self._size, self._pos + size)
+
+
+class _RangeFile(_View):
+    """An S3 object, read with Range GETs of only the bytes asked for."""
+
+    def __init__(self, s3: Any, bucket: str, key: str, size: int) -> None:
+        super().__init__(size)
+        self._s3, self._bucket, self._key = s3, bucket, key
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = self._end(size)
+        if end <= self._pos:
+            return b""
+        answer = self._s3.get_object(Bucket=self._bucket, Key=self._key, Range=f"bytes={self._pos}-{end - 1}")
+        data = bytes(answer["Body"].read())
+        self._pos += len(data)
+        return data
+
+
+_WORKBOOK = "xl/workbook.xml"
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def workbook_sheets(archive: Any) -> list[str]:
+    """The sheet names of an XLSX (an open ``zipfile.ZipFile``), in workbook order."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(archive.read(_WORKBOOK))  # noqa: S314
+    return [sheet.attrib["name"] for sheet in root.iter(f"{_SHEET_NS}sheet") if "name" in sheet.attrib]
+
+
+class _TailFile(_View):
+    """A stream of ``size`` bytes of which only the last ``len(tail)`` are known."""
+
+    def __init__(self, tail: bytes, size: int) -> None:
+        super().__init__(size)
+        self._tail, self._start = tail, size - len(tail)
+
     def read(self, size: int | None = -1) -> bytes:
         if self._pos < self._start:
             raise InvalidArchive(f"the ZIP's central directory is larger than {TAIL_BYTES} bytes")
-        end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
+        end = self._end(size)
         data = self._tail[self._pos - self._start : end - self._start]
         self._pos += len(data)
         return data
@@ -186,8 +211,21 @@ class StoredZip:
     documents: list[Document]
 
 
+@dataclass(frozen=True)
+class Versioned:
+    """An object's body and the ETag to update it with no lost update (None: there is no such object)."""
+
+    body: bytes | None
+    etag: str | None
+
+
+def _json(value: Wire | dict[str, Any]) -> bytes:
+    data = value.wire() if isinstance(value, Wire) else value
+    return json.dumps(data, ensure_ascii=False, indent=2).encode()
+
+
 class ArchiveStore:
-    """The S3 archive bucket."""
+    """The S3 archive bucket: the only way any step reaches it."""
 
     def __init__(self, s3: Any, bucket: str) -> None:
         self.s3, self.bucket = s3, bucket
@@ -195,24 +233,68 @@ class ArchiveStore:
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
-    def store_zip(self, key: str, chunks: Iterator[bytes], expected_length: int | None) -> StoredZip:
-        """Stream chunks to ``key``; nothing is left at the key (or as an open upload) on any error."""
+    def store_zip(
+        self, key: str, chunks: Iterator[bytes], expected_length: int | None, content_type: str = "application/zip"
+    ) -> StoredZip:
+        """Stream chunks to ``key``; nothing is left at the key (or as an open upload) on any error. Every format
+        Yandex serves is a ZIP container (a ZIP of PDFs or of sheets, an XLSX), verified as one."""
         reader = VerifyingReader(chunks, expected_length)
         self.s3.upload_fileobj(
-            reader, self.bucket, key, ExtraArgs={"ContentType": "application/zip"}, Config=transfer_config()
+            reader, self.bucket, key, ExtraArgs={"ContentType": content_type}, Config=transfer_config()
         )
         if reader.documents is None:  # set at the end of the stream, before the upload completes
             raise InvalidArchive("the upload finished before the download was verified")
         return StoredZip(key, reader.sha256.hexdigest(), reader.size, reader.documents)
 
-    def read_manifest(self, key: str) -> Manifest | None:
-        """The manifest at ``key``, or None when the campaign-month is not archived."""
+    def xlsx_sheets(self, key: str, size: int) -> list[str]:
+        """The sheet names of a stored XLSX, read with a few Range GETs (not the whole file)."""
+        import zipfile
+
         try:
-            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            with zipfile.ZipFile(_RangeFile(self.s3, self.bucket, key, size)) as archive:
+                return workbook_sheets(archive)
+        except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
+            raise InvalidArchive(f"the download is not a readable XLSX workbook ({type(exc).__name__})") from None
+
+    def read(self, key: str) -> bytes | None:
+        try:
+            return bytes(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
         except self.s3.exceptions.NoSuchKey:
             return None
-        return Manifest.model_validate_json(body)
+
+    def read_manifest(self, key: str) -> Manifest | None:
+        """The manifest at ``key``, or None when the unit is not archived."""
+        body = self.read(key)
+        return None if body is None else Manifest.model_validate_json(body)
+
+    def write_json(self, key: str, value: Wire | dict[str, Any]) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=_json(value), ContentType="application/json")
 
     def write_manifest(self, key: str, manifest: Manifest) -> None:
-        body = json.dumps(manifest.wire(), ensure_ascii=False, indent=2).encode()
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
+        self.write_json(key, manifest)
+
+    def listing(self, prefix: str) -> dict[str, int]:
+        """Key -> size of every current object under ``prefix``."""
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return {o["Key"]: o["Size"] for page in pages for o in page.get("Contents", [])}
+
+    def read_versioned(self, key: str) -> Versioned:
+        try:
+            answer = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except self.s3.exceptions.NoSuchKey:
+            return Versioned(None, None)
+        return Versioned(bytes(answer["Body"].read()), str(answer["ETag"]))
+
+    def replace_json(self, key: str, value: Wire | dict[str, Any], etag: str | None) -> None:
+        """Write ``key`` only if it is still the version read (``etag``), or still absent (None): S3's conditional
+        writes. Someone else's write in between raises PackConflict (the state machine retries the step)."""
+        condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+        try:
+            self.s3.put_object(
+                Bucket=self.bucket, Key=key, Body=_json(value), ContentType="application/json", **condition
+            )
+        except self.s3.exceptions.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey", "412", "409"):
+                raise PackConflict(f"{key} changed while it was being updated; the step is retried") from None
+            raise

@@ -1,15 +1,17 @@
-"""The archive audit: is every campaign-month of the month before accounted for in the archive?
+"""The archive audit: is every unit of the month before accounted for in the archive?
 
 The archive run (its own schedule, by default on the 10th) may wait up to NotPublishedRecheckDays for Yandex to
 publish; the audit runs later in the month (AuditDayOfMonth, by default the 20th) and plans the campaign-months
 exactly as the run does (``start_input.resolve_plan``: the businesses in the secret, each one's configured or
-discovered campaigns). A campaign-month is accounted for when the archive holds
+discovered campaigns, the report kinds configured). A unit (one report kind, scope, month and contract type) is
+accounted for when the archive holds
 
 * its manifest, and the ZIP the manifest names with the size the manifest gives (ARCHIVED), or
 * a no-documents marker saying Yandex had NO_DATA for it (NO_DOCUMENTS; the CheckStatus step writes it),
 
-where an archive or marker of another contract-type set counts for the types it covers: a TOO_LARGE report is
-archived one type at a time, and an archive of all contracts covers any subset. Anything else is MISSING. The
+where, for closing documents, an archive or marker of another contract-type set counts for the types it covers: a
+TOO_LARGE report is archived one type at a time, and an archive of all contracts covers any subset. A kind missing
+from the archive is reported like a missing ZIP. Anything else is MISSING. The
 step publishes the missing to the operations topic and always emits the MissingArchives metric, which an alarm
 watches. The audit only lists and reads; it never writes to the archive.
 """
@@ -20,7 +22,7 @@ import json
 from itertools import combinations
 from typing import Any
 
-from .archive import ArchiveStore, archive_keys
+from .archive import ArchiveStore
 from .errors import ConfigurationError
 from .models import (
     AUDIT_STATUSES,
@@ -33,8 +35,8 @@ from .models import (
     NoDocumentsMarker,
     RunPlan,
 )
+from .unit import month_folder
 
-MARKER_SUFFIX = ".no-documents.json"
 SNS_MAX_BYTES = 256 * 1024
 ALL_TYPES: tuple[ContractType, ...] = tuple(sorted(ContractType))
 # Every contract-type set a key can be named after: all contracts ("ALL"), then every subset in the order the
@@ -43,19 +45,6 @@ TYPE_SETS: tuple[list[ContractType] | None, ...] = (
     None,
     *(list(subset) for size in range(1, len(ALL_TYPES) + 1) for subset in combinations(ALL_TYPES, size)),
 )
-
-
-def no_documents_key(prefix: str, job: Job) -> str:
-    """``<stem>.no-documents.json``, where the campaign-month's ZIP would be (``archive_keys`` names the stem)."""
-    return archive_keys(prefix, job).zip.removesuffix(".zip") + MARKER_SUFFIX
-
-
-def record_no_documents(store: ArchiveStore, prefix: str, job: Job, marker: NoDocumentsMarker) -> str:
-    """Write the marker of a campaign-month that ended NO_DOCUMENTS; returns its key."""
-    key = no_documents_key(prefix, job)
-    body = json.dumps(marker.wire(), ensure_ascii=False, indent=2).encode()
-    store.s3.put_object(Bucket=store.bucket, Key=key, Body=body, ContentType="application/json")
-    return key
 
 
 def _covers(types: list[ContractType] | None) -> set[ContractType]:
@@ -77,14 +66,12 @@ class _Archive:
         self.store, self.prefix = store, prefix
         self._listings: dict[str, dict[str, int]] = {}
 
-    def listing(self, month: str) -> dict[str, int]:
-        """Key -> size of every current object under ``<prefix>/<month>/``."""
-        if month not in self._listings:
-            pages = self.store.s3.get_paginator("list_objects_v2").paginate(
-                Bucket=self.store.bucket, Prefix=f"{self.prefix}/{month}/"
-            )
-            self._listings[month] = {o["Key"]: o["Size"] for page in pages for o in page.get("Contents", [])}
-        return self._listings[month]
+    def listing(self, job: Job) -> dict[str, int]:
+        """Key -> size of every current object of the unit's business and month."""
+        folder = month_folder(self.prefix, job.month, job.business) + "/"
+        if folder not in self._listings:
+            self._listings[folder] = self.store.listing(folder)
+        return self._listings[folder]
 
     def manifest_problem(self, key: str, listing: dict[str, int]) -> str | None:
         """None when the manifest is readable and its ZIP is there with its size; else what is wrong."""
@@ -102,41 +89,43 @@ class _Archive:
         return None
 
     def marker(self, key: str) -> NoDocumentsMarker | None:
-        body = self.store.s3.get_object(Bucket=self.store.bucket, Key=key)["Body"].read()
+        body = self.store.read(key)
         try:
-            return NoDocumentsMarker.model_validate_json(body)
+            return NoDocumentsMarker.model_validate_json(body) if body is not None else None
         except ValueError:
             return None
 
 
 def audit_job(archive: _Archive, job: Job) -> AuditItem:
-    """What the archive holds for one planned campaign-month."""
+    """What the archive holds for one planned unit."""
     expected = _covers(job.contract_types)
-    listing = archive.listing(job.month)
+    listing = archive.listing(job)
+    type_sets = TYPE_SETS if job.report_kind.contract_types == "set" else (job.contract_types,)
     archived: set[ContractType] = set()
     no_data: set[ContractType] = set()
-    keys: list[str] = []
+    found: list[str] = []
     problems: list[str] = []
-    for types in TYPE_SETS:
+    for types in type_sets:
         covers = _covers(types)
         if not covers & expected:
             continue
         candidate = job.model_copy(update={"contract_types": types})
-        manifest_key = archive_keys(archive.prefix, candidate).manifest
+        keys = candidate.archive_keys(archive.prefix)
+        manifest_key = keys.manifest
         if manifest_key in listing:
             if (problem := archive.manifest_problem(manifest_key, listing)) is None:
                 archived |= covers
-                keys.append(manifest_key)
+                found.append(manifest_key)
             else:
                 problems.append(problem)
-        marker_key = no_documents_key(archive.prefix, candidate)
+        marker_key = keys.marker
         if marker_key in listing:
             marker = archive.marker(marker_key)
             if marker is None:
                 problems.append(f"{marker_key} is not a readable no-documents marker")
             elif marker.report_status == "NO_DATA":
                 no_data |= covers
-                keys.append(marker_key)
+                found.append(marker_key)
             else:
                 problems.append(
                     f"{marker_key}: Yandex answered {marker.report_status} on every daily attempt, which does not "
@@ -147,19 +136,11 @@ def audit_job(archive: _Archive, job: Job) -> AuditItem:
     reason = None
     if uncovered:
         reason = "; ".join([f"neither archived nor marked as without documents: {_label(uncovered)}", *problems])
-    return AuditItem(
-        status=status,
-        business=job.business,
-        campaign_id=job.campaign_id,
-        month=job.month,
-        contract_types=job.contract_types,
-        keys=keys,
-        reason=reason,
-    )
+    return AuditItem(**job.identity(), status=status, keys=found, reason=reason)
 
 
 def audit_plan(plan: RunPlan, store: ArchiveStore, prefix: str) -> AuditReport:
-    """Audit every campaign-month of ``plan`` against the archive."""
+    """Audit every unit of ``plan`` against the archive."""
     archive = _Archive(store, prefix)
     items = [audit_job(archive, job) for business in plan.businesses for job in business.jobs]
     counts: dict[str, int] = {status: sum(item.status == status for item in items) for status in AUDIT_STATUSES}
@@ -173,20 +154,14 @@ def audit_plan(plan: RunPlan, store: ArchiveStore, prefix: str) -> AuditReport:
     months = months_label(plan.months)
     where = f"s3://{store.bucket}/{prefix}/"
     head = (
-        f"Closing documents archive audit {months}: {len(missing)} of {len(items)} campaign-month(s) MISSING "
+        f"Monthly documents archive audit {months}: {len(missing)} of {len(items)} report(s) MISSING "
         f"from {where}; start those months again (README, Runbook)."
         if missing
-        else f"Closing documents archive audit {months}: all {len(items)} campaign-month(s) are in {where} "
+        else f"Monthly documents archive audit {months}: all {len(items)} report(s) are in {where} "
         f"({counts['ARCHIVED']} archived, {counts['NO_DOCUMENTS']} without documents)."
     )
-    lines = [
-        f"MISSING {i.business} campaign {i.campaign_id} {i.month} ({_label(i.contract_types)}): {i.reason}"
-        for i in missing
-    ]
-    lines += [
-        f"no documents (Yandex: NO_DATA): {i.business} campaign {i.campaign_id} {i.month} ({_label(i.contract_types)})"
-        for i in no_documents
-    ]
+    lines = [f"MISSING {i.title} ({_label(i.contract_types)}): {i.reason}" for i in missing]
+    lines += [f"no documents (Yandex: NO_DATA): {i.title} ({_label(i.contract_types)})" for i in no_documents]
     lines += [
         f"left out {u.business} campaign {u.campaign_id}: Yandex reports its API as {u.api_availability}"
         for u in left_out
@@ -213,8 +188,7 @@ def publish(sns: Any, topic_arn: str, report: AuditReport) -> str:
         cut = report.model_copy(update={"no_documents": [], "message": head + " (list cut to fit SNS)"})
         body = json.dumps(cut.wire(), ensure_ascii=False)
     subject = (
-        f"Closing documents archive audit {months_label(report.months)}: "
-        f"{report.counts['MISSING']} campaign-month(s) MISSING"
+        f"Monthly documents archive audit {months_label(report.months)}: {report.counts['MISSING']} report(s) MISSING"
     )
     response = sns.publish(
         TopicArn=topic_arn,

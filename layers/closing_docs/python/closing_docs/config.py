@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import reports
 from .errors import ConfigurationError
 from .models import ContractType, NoticeMode
 
@@ -19,6 +20,9 @@ DEFAULT_DOWNLOAD_ALLOWED = (
     "https://*.yandex.com",
     "https://*.yandexcloud.net",
 )
+
+
+ReportFormat = Literal["FILE", "CSV", "JSON"]
 
 
 def _split(value: object) -> object:
@@ -53,11 +57,21 @@ class Settings(BaseModel):
     operations_topic_arn: str = Field("", alias="OPERATIONS_TOPIC_ARN")  # the audit's alerts (OperationsTopic)
     download_allowed: tuple[str, ...] = Field(DEFAULT_DOWNLOAD_ALLOWED, alias="DOWNLOAD_ALLOWED_ORIGINS")
     secret_max_age_seconds: int = Field(300, alias="SECRET_MAX_AGE_SECONDS", ge=0)
+    reports: tuple[str, ...] = Field((reports.DEFAULT_KIND,), alias="REPORTS", min_length=1)  # the kinds archived
+    report_format: ReportFormat = Field("FILE", alias="REPORT_FORMAT")  # table reports: XLSX, or ZIPs of sheets
 
-    @field_validator("default_campaign_ids", "default_contract_types", "download_allowed", mode="before")
+    @field_validator("default_campaign_ids", "default_contract_types", "download_allowed", "reports", mode="before")
     @classmethod
     def _split_lists(cls, value: object) -> object:
         return _split(value)
+
+    @field_validator("reports")
+    @classmethod
+    def _known_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in value if name not in reports.names()]
+        if unknown or len(set(value)) != len(value):
+            raise ValueError(f"must be unique kinds from {', '.join(reports.names())}; got {', '.join(value)}")
+        return value
 
     @field_validator("api_url")
     @classmethod

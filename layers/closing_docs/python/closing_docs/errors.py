@@ -85,3 +85,7 @@ class ReportTooLarge(ReportFailed):
 
 class DownloadRefused(ClosingDocsError):
     """The file link is not https on an allowed host; it is never fetched (not retried)."""
+
+
+class PackConflict(ClosingDocsError):
+    """pack.json changed between read and write (another execution updated it); the state machine retries."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -25,8 +26,7 @@ from .errors import (
     MarketUnavailable,
     ReportNotFound,
 )
-from .models import Campaign, ContractType, GeneratedReport, ReportInfo
-from .months import Month
+from .models import Campaign, GeneratedReport, ReportInfo
 
 API_TIMEOUT = (5, 30)  # connect, read seconds
 DOWNLOAD_TIMEOUT = (10, 60)
@@ -93,6 +93,32 @@ def _seconds_until_reset(response: requests.Response) -> float | None:
         return max(0.0, (parsedate_to_datetime(until) - now).total_seconds()) if until else None
     except (TypeError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    """What Yandex's ``X-RateLimit-Resource-*`` headers say about a resource: how many requests the window allows,
+    how many are left, and the seconds until it opens again (by Yandex's own clock)."""
+
+    limit: int
+    remaining: int
+    reset_seconds: float | None
+
+
+def rate_window(response: requests.Response) -> RateWindow | None:
+    """The resource window an answer reports, or None when its headers are missing or unreadable."""
+    try:
+        limit = int(response.headers["X-RateLimit-Resource-Limit"])
+        remaining = int(response.headers["X-RateLimit-Resource-Remaining"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return RateWindow(limit, remaining, _seconds_until_reset(response))
+
+
+@dataclass(frozen=True)
+class Generation:
+    report: GeneratedReport
+    window: RateWindow | None  # the generate endpoint's own limit, as this answer reports it
 
 
 def pause(seconds: float) -> None:
@@ -177,18 +203,12 @@ class MarketClient:
             params = {"limit": CAMPAIGNS_PAGE, "pageToken": next_token}
         raise MarketProtocolError(f"campaigns: more than {MAX_CAMPAIGN_PAGES} pages of campaigns")
 
-    def generate_closure_documents(
-        self, campaign_id: int, month: Month, contract_types: list[ContractType] | None
-    ) -> GeneratedReport:
-        """POST /v2/reports/closure-documents/generate."""
-        body: dict[str, Any] = {
-            "campaignId": campaign_id,
-            "monthOfYear": {"year": month.year, "month": month.month},
-        }
-        if contract_types:
-            body["contractTypes"] = [t.value for t in contract_types]
-        result = self._json(self._send("generate", "POST", "/v2/reports/closure-documents/generate", body), "generate")
-        return self._parse(GeneratedReport, result, "generate")
+    def generate(self, path: str, body: dict[str, Any], params: dict[str, Any] | None = None) -> Generation:
+        """POST a report's generate endpoint (``path``, from the report catalog)."""
+        operation = f"generate {path.removeprefix('/v2/reports/').removesuffix('/generate')}"
+        response = self._send(operation, "POST", path, body, params)
+        report = self._parse(GeneratedReport, self._json(response, operation), operation)
+        return Generation(report, rate_window(response))
 
     def report_info(self, report_id: str) -> ReportInfo:
         """GET /v2/reports/info/{reportId}: status, and a fresh signed link once DONE."""

@@ -7,34 +7,14 @@ notices); Python code uses snake_case attributes.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AliasGenerator, BaseModel, ConfigDict, Field, computed_field
-from pydantic.alias_generators import to_camel
+from pydantic import ConfigDict, Field, computed_field
 
+from .base import ContractType, Wire
+from .unit import Unit
 
-class ContractType(StrEnum):
-    """Yandex's ClosureDocumentsContractType."""
-
-    INCOME = "INCOME"  # placement agreement
-    OUTCOME = "OUTCOME"  # promotion agreement
-    MARKETING = "MARKETING"  # marketing agreement
-
-
-class Wire(BaseModel):
-    """Base for camelCase JSON payloads."""
-
-    model_config = ConfigDict(
-        alias_generator=AliasGenerator(alias=to_camel),
-        populate_by_name=True,
-        extra="ignore",
-        defer_build=True,  # a cold start builds only the models its step uses (bench/coldstart.py)
-    )
-
-    def wire(self) -> dict[str, object]:
-        """The JSON-able dict a handler returns."""
-        return self.model_dump(mode="json", by_alias=True)
+__all__ = ["ContractType", "Unit", "Wire"]  # re-exported: models is where payloads are looked for
 
 
 # --- Market API bodies -----------------------------------------------------------------------------
@@ -62,24 +42,16 @@ class ReportInfo(Wire):
 # --- State payloads --------------------------------------------------------------------------------
 
 
-class Job(Wire):
-    """One campaign-month to archive: an item of the Map state."""
+class Job(Unit):
+    """One unit of work to archive: an item of the Map state."""
 
-    business: str
-    campaign_id: int = Field(ge=1)
-    month: str
-    contract_types: list[ContractType] | None = None  # None: all of the campaign's contracts
     force: bool = False
 
+    @computed_field(alias="lockKey")  # type: ignore[prop-decorator]
     @property
-    def types_label(self) -> str:
-        return "-".join(t.value for t in self.contract_types) if self.contract_types else "ALL"
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def lock_key(self) -> str:
-        """The item that makes one execution at a time own this campaign-month (see claims.py)."""
-        return f"{self.business}#{self.campaign_id}#{self.month}#{self.types_label}"
+    def job_lock_key(self) -> str:
+        """The lock item's key, for the state machine to release even when Generate failed (see claims.py)."""
+        return self.lock_key
 
 
 class ResolveEvent(Wire):
@@ -104,12 +76,17 @@ class Limits(Wire):
     notice_mode: NoticeMode = "BOTH"  # per-archive notices, the run summary, or both
 
 
+class CampaignBusiness(Wire):
+    id: int = Field(ge=1)
+
+
 class Campaign(Wire):
     """An item of GET /v2/campaigns (the fields the archive uses)."""
 
     id: int = Field(ge=1)
     domain: str | None = None
     api_availability: str | None = None
+    business: CampaignBusiness | None = None  # whose shop it is: the scope of business-wide reports
 
 
 class Unavailable(Wire):
@@ -124,7 +101,7 @@ class BusinessPlan(Wire):
 
     business: str
     jobs: list[Job]
-    unavailable: list[Unavailable] = []
+    unavailable: list[Unavailable] = Field(default_factory=list)
 
 
 class RunPlan(Wire):
@@ -162,12 +139,14 @@ class GenerateStep(JobStep):
 
 
 class Generated(Wire):
-    """Output of the Generate step: a report to wait for, or a notice why there is none."""
+    """Output of the Generate step: a report to wait for, a notice why there is none, or (PACED) how long to wait
+    until Yandex's limit for this kind of report lets the next one be requested."""
 
-    outcome: Literal["GENERATED", "ALREADY_ARCHIVED", "IN_PROGRESS"]
+    outcome: Literal["GENERATED", "ALREADY_ARCHIVED", "IN_PROGRESS", "PACED"]
     lock_key: str
     report: ReportRef | None = None
     notice: Notice | None = None
+    wait_seconds: int = 0
 
 
 class ReportStep(JobStep):
@@ -197,19 +176,18 @@ class Document(Wire):
     size_bytes: int
 
 
-class Manifest(Wire):
-    """The JSON written next to every archived ZIP: what it is, where it came from, how to verify it."""
+class Manifest(Unit):
+    """The JSON written next to every archived file: what it is, where it came from, how to verify it."""
 
     schema_version: int = 1
-    business: str
-    campaign_id: int
-    month: str
-    contract_types: list[ContractType] | None
     report_id: str
-    zip_key: str
+    zip_key: str  # the archived file (every format Yandex serves is a ZIP container: ZIP, XLSX)
     sha256: str
     size_bytes: int
     documents: list[Document]
+    request: dict[str, Any] | None = None  # the body sent to generate it
+    format: str | None = None  # table reports: FILE (XLSX), CSV or JSON (ZIPs of sheets)
+    sheets: list[str] | None = None  # table reports: the sheets, as the PDFs are listed in documents
     generation_requested_at: datetime | None = None
     generation_finished_at: datetime | None = None
     archived_at: datetime
@@ -222,14 +200,10 @@ NoticeStatus = Literal["ARCHIVED", "ALREADY_ARCHIVED", "IN_PROGRESS", "NO_DOCUME
 STATUSES: tuple[NoticeStatus, ...] = ("ARCHIVED", "ALREADY_ARCHIVED", "IN_PROGRESS", "NO_DOCUMENTS", "FAILED")
 
 
-class Notice(Wire):
-    """The JSON body of an SNS announcement (one per campaign-month)."""
+class Notice(Unit):
+    """The JSON body of an SNS announcement (one per unit of work)."""
 
     status: NoticeStatus
-    business: str
-    campaign_id: int
-    month: str
-    contract_types: list[ContractType] | None = None
     s3_uri: str | None = None
     manifest_uri: str | None = None
     size_bytes: int | None = None
@@ -242,14 +216,10 @@ class Notice(Wire):
     message: str
 
 
-class Outcome(Wire):
-    """What one campaign-month's child workflow ends with (built by the state machine, kept small)."""
+class Outcome(Unit):
+    """What one unit's child workflow ends with (built by the state machine, kept small)."""
 
     status: NoticeStatus
-    business: str
-    campaign_id: int
-    month: str
-    contract_types: list[ContractType] | None = None
     error: str | None = None
     cause: str | None = None
 
@@ -258,7 +228,7 @@ class BusinessResult(Wire):
     """One business's outcomes, as the outer Map state collects them."""
 
     business: str
-    unavailable: list[Unavailable] = []
+    unavailable: list[Unavailable] = Field(default_factory=list)
     outcomes: list[Outcome]
 
 
@@ -270,7 +240,9 @@ class SummarizeEvent(Wire):
 
 class BusinessSummary(Wire):
     business: str
-    counts: dict[str, int]  # notice status -> campaign-months
+    counts: dict[str, int]  # notice status -> units
+    # report kind -> notice status -> units (the pack, by kind)
+    kinds: dict[str, dict[str, int]] = Field(default_factory=dict)
     failed: list[Outcome]
     unavailable: list[Unavailable]
 
@@ -290,15 +262,11 @@ class RunSummary(Wire):
 # --- The monthly archive audit --------------------------------------------------------------------------
 
 
-class NoDocumentsMarker(Wire):
-    """The JSON the CheckStatus step writes where a campaign-month's ZIP would be when it ends NO_DOCUMENTS
+class NoDocumentsMarker(Unit):
+    """The JSON the CheckStatus step writes where a unit's file would be when it ends NO_DOCUMENTS
     (``<stem>.no-documents.json`` next to ``<stem>.zip``): the audit's evidence that nothing was missed."""
 
     schema_version: int = 1
-    business: str
-    campaign_id: int
-    month: str
-    contract_types: list[ContractType] | None
     report_id: str
     # NO_DATA: Yandex has no documents. FAILED: a scheduled run whose report Yandex answered FAILED on every daily
     # attempt; not evidence of a month without documents, so the audit still counts it as missing.
@@ -324,15 +292,11 @@ AuditStatus = Literal["ARCHIVED", "NO_DOCUMENTS", "MISSING"]
 AUDIT_STATUSES: tuple[AuditStatus, ...] = ("ARCHIVED", "NO_DOCUMENTS", "MISSING")
 
 
-class AuditItem(Wire):
-    """One expected campaign-month and what the archive holds for it."""
+class AuditItem(Unit):
+    """One expected unit and what the archive holds for it (contract types: what the run asks for)."""
 
     status: AuditStatus
-    business: str
-    campaign_id: int
-    month: str
-    contract_types: list[ContractType] | None = None  # what the run asks for; None: all contracts
-    keys: list[str] = []  # the manifests and no-documents markers that account for it
+    keys: list[str] = Field(default_factory=list)  # the manifests and no-documents markers that account for it
     reason: str | None = None  # MISSING: what is not there
 
 
@@ -352,5 +316,6 @@ class AuditReport(Wire):
     counts: dict[str, int]  # audit status -> campaign-months
     missing: list[AuditItem]
     no_documents: list[AuditItem]
-    unavailable: list[LeftOut] = []  # shops the run leaves out too: Yandex has their API disabled
+    # shops the run leaves out too: Yandex has their API disabled
+    unavailable: list[LeftOut] = Field(default_factory=list)
     message: str

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .archive import ArchiveKeys, StoredZip
 from .models import (
     STATUSES,
     BusinessSummary,
@@ -14,6 +13,7 @@ from .models import (
     Manifest,
     Notice,
     NoticeStatus,
+    Outcome,
     RunSummary,
     SummarizeEvent,
 )
@@ -23,38 +23,35 @@ def _notice(
     status: NoticeStatus, job: Job, report_id: str | None, execution_id: str, message: str, **extra: Any
 ) -> Notice:
     return Notice(
-        status=status,
-        business=job.business,
-        campaign_id=job.campaign_id,
-        month=job.month,
-        contract_types=job.contract_types,
-        report_id=report_id,
-        execution_arn=execution_id,
-        message=message,
-        **extra,
+        **job.identity(), status=status, report_id=report_id, execution_arn=execution_id, message=message, **extra
     )
 
 
-def _where(bucket: str, keys: ArchiveKeys, stored: StoredZip | Manifest) -> dict[str, Any]:
-    """The notice fields that say where the archive is and how to verify it."""
+def _where(bucket: str, manifest: Manifest) -> dict[str, Any]:
+    """The notice fields that say where the file is and how to verify it."""
     return {
-        "s3_uri": f"s3://{bucket}/{keys.zip}",
-        "manifest_uri": f"s3://{bucket}/{keys.manifest}",
-        "size_bytes": stored.size_bytes,
-        "sha256": stored.sha256,
-        "documents": stored.documents,
+        "s3_uri": f"s3://{bucket}/{manifest.zip_key}",
+        "manifest_uri": f"s3://{bucket}/{manifest.zip_key.rsplit('.', 1)[0]}.manifest.json",
+        "size_bytes": manifest.size_bytes,
+        "sha256": manifest.sha256,
+        "documents": manifest.documents,
     }
 
 
-def archived(job: Job, report_id: str, stored: StoredZip, keys: ArchiveKeys, bucket: str, execution_id: str) -> Notice:
+def _contents(manifest: Manifest) -> str:
+    if manifest.sheets is not None:
+        return f"{len(manifest.sheets)} sheets ({', '.join(manifest.sheets)})"
+    return f"{len(manifest.documents)} documents"
+
+
+def archived(job: Job, manifest: Manifest, bucket: str, execution_id: str) -> Notice:
     return _notice(
         "ARCHIVED",
         job,
-        report_id,
+        manifest.report_id,
         execution_id,
-        f"Closing documents of campaign {job.campaign_id} for {job.month} are archived: "
-        f"{len(stored.documents)} documents, {stored.size_bytes} bytes, SHA-256 {stored.sha256}.",
-        **_where(bucket, keys, stored),
+        f"{job.title}: archived, {_contents(manifest)}, {manifest.size_bytes} bytes, SHA-256 {manifest.sha256}.",
+        **_where(bucket, manifest),
     )
 
 
@@ -64,21 +61,21 @@ def no_documents(job: Job, report_id: str, execution_id: str) -> Notice:
         job,
         report_id,
         execution_id,
-        f"Yandex Market has no closing documents for campaign {job.campaign_id} and {job.month} "
-        "(report status NO_DATA). Documents for a month appear during the first working days of the next "
-        "month; if the month had sales, check that the id is a campaign id and start it again later.",
+        f"{job.title}: Yandex Market has no data for it (report status NO_DATA). Closing documents for a month "
+        "appear during the first working days of the next month; if the month had sales, check that the id is a "
+        "campaign id and start it again later.",
     )
 
 
-def already_archived(job: Job, manifest: Manifest, keys: ArchiveKeys, bucket: str, execution_id: str) -> Notice:
+def already_archived(job: Job, manifest: Manifest, bucket: str, execution_id: str) -> Notice:
     return _notice(
         "ALREADY_ARCHIVED",
         job,
         manifest.report_id,
         execution_id,
-        f"Closing documents of campaign {job.campaign_id} for {job.month} were archived already "
-        f"({manifest.archived_at:%Y-%m-%d}); nothing was requested. Start with force=true to archive them again.",
-        **_where(bucket, keys, manifest),
+        f"{job.title}: archived already ({manifest.archived_at:%Y-%m-%d}); nothing was requested. Start with "
+        "force=true to archive it again.",
+        **_where(bucket, manifest),
     )
 
 
@@ -88,8 +85,8 @@ def in_progress(job: Job, owner: str, execution_id: str) -> Notice:
         job,
         None,
         execution_id,
-        f"Campaign {job.campaign_id} for {job.month} is being archived by another execution ({owner}); "
-        "this one requested nothing. Its notice follows from that execution.",
+        f"{job.title}: being archived by another execution ({owner}); this one requested nothing. Its notice "
+        "follows from that execution.",
     )
 
 
@@ -99,35 +96,50 @@ def not_published(job: Job, report_id: str, execution_id: str, days: int, last_s
         job,
         report_id,
         execution_id,
-        f"Yandex Market has not published closing documents for campaign {job.campaign_id} and {job.month}: "
-        f"the report was {last_status} on each of {days + 1} daily attempts. Check that the id is a campaign "
-        "id; start the month by hand once the documents appear in the seller cabinet.",
+        f"{job.title}: Yandex Market has not published it: the report was {last_status} on each of {days + 1} "
+        "daily attempts. Check that the id is a campaign id; start the month by hand once the documents appear "
+        "in the seller cabinet.",
     )
 
 
+def _scope(outcome: Outcome) -> str:
+    return (
+        f"campaign {outcome.campaign_id}" if outcome.campaign_id is not None else f"business id {outcome.business_id}"
+    )
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {status.lower().replace('_', ' ')}" for status, n in counts.items() if n)
+
+
 def run_summary(event: SummarizeEvent) -> RunSummary:
-    """One notice for the whole run: per business, how many campaign-months ended how; the failed listed."""
+    """One notice for the whole run: per business and report kind, how many units ended how; the failed listed."""
     totals: Counter[str] = Counter()
     businesses = []
     for result in event.results:
         counts = Counter(outcome.status for outcome in result.outcomes)
         totals.update(counts)
+        kinds: dict[str, dict[str, int]] = {}
+        for outcome in result.outcomes:
+            kinds.setdefault(outcome.kind, dict.fromkeys(STATUSES, 0))[outcome.status] += 1
         businesses.append(
             BusinessSummary(
                 business=result.business,
                 counts={status: counts[status] for status in STATUSES},
+                kinds=kinds,
                 failed=[o for o in result.outcomes if o.status == "FAILED"],
                 unavailable=result.unavailable,
             )
         )
     failed = totals["FAILED"]
     months = event.months[0] if len(event.months) == 1 else f"{event.months[0]}..{event.months[-1]}"
-    lines = [
-        f"{b.business}: " + ", ".join(f"{n} {status.lower().replace('_', ' ')}" for status, n in b.counts.items() if n)
-        for b in businesses
-    ]
+    lines = []
+    for b in businesses:
+        lines.append(f"{b.business}: {_counted(b.counts)}")
+        if len(b.kinds) > 1:
+            lines += [f"  {kind}: {_counted(counts)}" for kind, counts in b.kinds.items()]
     lines += [
-        f"FAILED {o.business} campaign {o.campaign_id} {o.month}: {o.error}: {o.cause}"
+        f"FAILED {o.business} {o.kind} {_scope(o)} {o.month}: {o.error}: {o.cause}"
         for b in businesses
         for o in b.failed
     ]
@@ -137,9 +149,9 @@ def run_summary(event: SummarizeEvent) -> RunSummary:
         for u in b.unavailable
     ]
     head = (
-        f"Closing documents {months}: {failed} campaign-month(s) FAILED; see below and the runbook."
+        f"Monthly documents {months}: {failed} report(s) FAILED; see below and the runbook."
         if failed
-        else f"Closing documents {months}: every campaign-month is accounted for."
+        else f"Monthly documents {months}: every report is accounted for."
     )
     return RunSummary(
         status="FAILED" if failed else "OK",

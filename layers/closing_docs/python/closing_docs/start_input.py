@@ -3,6 +3,7 @@
 Every field is optional::
 
     {"month": "2025-12", "campaignIds": [1234], "contractTypes": ["INCOME"], "force": false}
+    {"month": "2025-12", "reports": ["closure-documents", "goods-realization", "united-netting"]}
     {"months": {"from": "2025-01", "to": "2025-06"}, "businesses": ["main"]}
     {"months": ["2025-01", "2025-03"]}
 
@@ -10,7 +11,8 @@ The scheduler adds ``"scheduledTime": "<aws.scheduler.scheduled-time>"``. Any pr
 InvalidInput whose message names each offending field and what is allowed; nothing is sent to Yandex.
 
 Resolving is two steps: :func:`parse_request` checks the input alone (pure); :func:`build_plan` then
-crosses its months with each business's campaigns (configured, given, or discovered by the caller).
+crosses its months with each business's campaigns (configured, given, or discovered by the caller) and the
+report kinds asked for: one unit of work per kind, scope (campaign or business), month and contract type.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import reports
 from .config import Settings
 from .errors import InvalidInput
 from .models import BusinessPlan, Campaign, ContractType, Job, Limits, RunPlan, Unavailable
@@ -39,7 +42,7 @@ from .months import Month
 
 MAX_CAMPAIGNS = 1000
 MAX_MONTHS = 60  # five years: the legal retention of these documents
-MAX_JOBS = 500  # campaign-months in one execution: keeps every state payload far below 256 KB
+MAX_JOBS = 600  # units of work in one execution: keeps every state payload below 256 KB (tests/unit/test_plan_size)
 NAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 ALLOWED = {
     "month": "a finished calendar month written YYYY-MM (e.g. 2025-12)",
@@ -50,6 +53,7 @@ ALLOWED = {
     "campaignIds": f"a non-empty list of at most {MAX_CAMPAIGNS} unique positive integers (Market campaign ids)",
     "businesses": "a non-empty list of unique business names configured in the stack's Api-Key secret",
     "contractTypes": "a non-empty list of unique values from " + ", ".join(t.value for t in ContractType),
+    "reports": "a non-empty list of unique report kinds from " + ", ".join(reports.names()),
     "force": "true or false",
     "scheduledTime": "an ISO 8601 date-time with a time zone (set by the scheduler)",
 }
@@ -96,6 +100,7 @@ class StartInput(BaseModel):
     )
     businesses: list[Annotated[StrictStr, Field(pattern=NAME_PATTERN)]] | None = Field(None, min_length=1)
     contract_types: list[ContractType] | None = Field(None, alias="contractTypes", min_length=1, max_length=3)
+    reports: list[StrictStr] | None = Field(None, min_length=1)
     force: StrictBool = False
     scheduled_time: datetime | None = Field(None, alias="scheduledTime")
 
@@ -111,6 +116,14 @@ class StartInput(BaseModel):
                 _month(text)
         return value
 
+    @field_validator("reports")
+    @classmethod
+    def _known_reports(cls, value: list[str] | None) -> list[str] | None:
+        unknown = [name for name in value or () if name not in reports.names()]
+        if unknown:
+            raise ValueError(f"unknown: {', '.join(unknown)}")
+        return value
+
 
 class RunRequest(BaseModel):
     """What the start input asks for, checked, before any business or campaign is looked up."""
@@ -122,6 +135,7 @@ class RunRequest(BaseModel):
     campaign_ids: list[int] | None
     businesses: list[str] | None
     contract_types: list[ContractType] | None
+    reports: list[str] | None
     force: bool
     recheck: bool  # a scheduled run of the month just ended: NO_DATA/FAILED mean "not published yet"
 
@@ -156,12 +170,20 @@ def parse_start_input(raw: object) -> StartInput:
         ("contractTypes", parsed.contract_types),
         ("businesses", parsed.businesses),
         ("months", parsed.months if isinstance(parsed.months, list) else None),
+        ("reports", parsed.reports),
     ]
     for field, values in listed:
         if values and (dups := _duplicates(list(values))):
             problems.append(f"{field}: must be {ALLOWED[field]}; duplicated: {', '.join(map(str, dups))}")
     if parsed.month is not None and parsed.months is not None:
         problems.append(f"months: must be {ALLOWED['months']}; both month and months were given")
+    kinds = [reports.get(name) for name in parsed.reports or () if name in reports.names()]
+    if parsed.contract_types and kinds and not any(kind.contract_types for kind in kinds):
+        problems.append(
+            f"reports: none of {', '.join(k.name for k in kinds)} takes contract types, yet contractTypes was given; "
+            f"add a kind that does ({', '.join(k.name for k in reports.catalog().values() if k.contract_types)}) "
+            "or leave contractTypes out"
+        )
     if parsed.scheduled_time is not None and parsed.scheduled_time.tzinfo is None:
         problems.append(f"scheduledTime: must be {ALLOWED['scheduledTime']}")
     if problems:
@@ -201,6 +223,7 @@ def parse_request(raw: object, start_time: datetime) -> RunRequest:
         campaign_ids=start.campaign_ids,
         businesses=start.businesses,
         contract_types=sorted(start.contract_types) if start.contract_types else None,
+        reports=start.reports,
         force=start.force,
         # Yandex publishes month M during the first working days of M+1: when the scheduler asks for the
         # month just ended, NO_DATA/FAILED mean "not yet" and are retried daily. A manual or older month is final.
@@ -240,36 +263,74 @@ def configured_campaigns(settings: Settings, business: str, only_business: bool)
     return ids
 
 
+def _units(
+    kind: reports.ReportKind,
+    business: str,
+    month: Month,
+    campaign_ids: Sequence[int],
+    business_ids: Sequence[int],
+    contract_types: list[ContractType] | None,
+    force: bool,
+) -> list[Job]:
+    """The units of one kind for one business and month: per campaign or per business id, and per contract type
+    where the kind makes one report per type."""
+    if kind.scope == "business":
+        scopes: list[dict[str, int]] = [{"business_id": business_id} for business_id in business_ids]
+    else:
+        scopes = [{"campaign_id": campaign_id} for campaign_id in campaign_ids]
+    if kind.contract_types == "each":
+        type_sets: list[list[ContractType] | None] = [[t] for t in (contract_types or sorted(ContractType))]
+    else:
+        type_sets = [contract_types if kind.contract_types == "set" else None]
+    return [
+        Job(business=business, kind=kind.name, month=month, contract_types=types, force=force, **scope)
+        for scope in scopes
+        for types in type_sets
+    ]
+
+
+def _interleave(queues: Sequence[list[Job]]) -> list[Job]:
+    """One order for a business's units that spreads every kind evenly over the run: Yandex paces each kind on its
+    own (one table report per two minutes), so while one kind waits for its window another can generate."""
+    ranked = [
+        ((position + 0.5) / len(queue), number, position, job)
+        for number, queue in enumerate(queues)
+        for position, job in enumerate(queue)
+    ]
+    return [job for *_, job in sorted(ranked, key=lambda rank: rank[:3])]
+
+
 def build_plan(
     request: RunRequest,
     settings: Settings,
     campaigns: Mapping[str, Sequence[int]],
     unavailable: Mapping[str, Sequence[Unavailable]] | None = None,
+    business_ids: Mapping[str, Sequence[int]] | None = None,
 ) -> RunPlan:
-    """Cross the months with each business's campaigns: one Job per business, month and campaign."""
+    """Cross the months with each business's campaigns and the report kinds: one Job per unit of work."""
     contract_types = request.contract_types or sorted(settings.default_contract_types) or None
+    kinds = [reports.get(name) for name in request.reports or settings.reports]
     businesses = []
     for business, campaign_ids in campaigns.items():
-        jobs = [
-            Job(
-                business=business,
-                campaign_id=campaign_id,
-                month=str(month),
-                contract_types=contract_types,
-                force=request.force,
-            )
-            for month in request.months
-            for campaign_id in campaign_ids
+        owners = (business_ids or {}).get(business, ())
+        queues = [  # one per kind, month by month
+            [
+                job
+                for month in request.months
+                for job in _units(kind, business, month, campaign_ids, owners, contract_types, request.force)
+            ]
+            for kind in kinds
         ]
         skipped = list((unavailable or {}).get(business, []))
-        businesses.append(BusinessPlan(business=business, jobs=jobs, unavailable=skipped))
+        businesses.append(BusinessPlan(business=business, jobs=_interleave(queues), unavailable=skipped))
     total = sum(len(b.jobs) for b in businesses)
     if total > MAX_JOBS:
         raise InvalidInput(
-            f"months: this run would archive {total} campaign-months ({len(request.months)} months); at most "
-            f"{MAX_JOBS} fit in one execution: start several executions with shorter month ranges or fewer businesses"
+            f"months: this run would archive {total} reports ({len(request.months)} months x "
+            f"{len(kinds)} report kinds); at most {MAX_JOBS} fit in one execution: start several executions with "
+            "shorter month ranges, fewer reports or fewer businesses"
         )
-    if total == 0:
+    if not any(campaigns.values()):
         raise InvalidInput(
             f"campaignIds: none given and none configured; pass {ALLOWED['campaignIds']} or set the stack "
             "parameter CampaignIds (GET /v2/campaigns listed no usable shops of " + ", ".join(campaigns) + ")"
@@ -290,6 +351,19 @@ def build_plan(
     )
 
 
+def _business_ids(business: str, ids: Sequence[int], found: Sequence[Campaign], kinds: str) -> list[int]:
+    """Market's business id of the campaigns (GET /v2/campaigns: ``campaign.business.id``)."""
+    owners = {c.id: c.business.id for c in found if c.business is not None}
+    unknown = [str(i) for i in ids if i not in owners]
+    if unknown:
+        raise InvalidInput(
+            f"reports: {kinds} cover the whole business, and campaignIds {', '.join(unknown)} are not among the "
+            f"shops GET /v2/campaigns lists for business {business}, so its business id is unknown; give campaign "
+            "ids of that business's shops or leave those reports out"
+        )
+    return sorted({owners[i] for i in ids})
+
+
 def resolve_plan(
     raw: object,
     start_time: datetime,
@@ -301,14 +375,18 @@ def resolve_plan(
 
     Check the input; choose the businesses (``businesses()``: those with a token, asked only once the input
     is valid; default BUSINESS_NAME); take each one's campaigns from the input, the stack's CampaignIds, or
-    ``discover(business)`` (GET /v2/campaigns; campaigns whose API Yandex disabled are left out, listed).
+    ``discover(business)`` (GET /v2/campaigns; campaigns whose API Yandex disabled are left out, listed). When a
+    business-wide report is asked for, the campaigns' business id is looked up there too.
     """
     request = parse_request(raw, start_time)  # bad input fails here, before any Market call
     names = select_businesses(request, list(businesses() if businesses else [settings.business]))
+    wide = [name for name in request.reports or settings.reports if reports.get(name).scope == "business"]
     campaigns: dict[str, list[int]] = {}
     unavailable: dict[str, list[Unavailable]] = {}
+    owners: dict[str, list[int]] = {}
     for business in names:
         ids = request.campaign_ids or configured_campaigns(settings, business, len(names) == 1)
+        found: list[Campaign] | None = None
         if not ids and discover is not None:
             found = discover(business)
             usable = [c for c in found if c.api_availability in (None, "AVAILABLE")]
@@ -318,5 +396,11 @@ def resolve_plan(
                 for c in found
                 if c not in usable
             ]
+        if wide and ids:
+            if found is None:
+                if discover is None:
+                    raise InvalidInput(f"reports: {', '.join(wide)} need the business id; no shop list is available")
+                found = discover(business)
+            owners[business] = _business_ids(business, ids, found, ", ".join(wide))
         campaigns[business] = ids
-    return build_plan(request, settings, campaigns, unavailable)
+    return build_plan(request, settings, campaigns, unavailable, owners)

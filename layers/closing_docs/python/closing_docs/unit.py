@@ -1,0 +1,118 @@
+"""The identity of one unit of work, in one place.
+
+A unit is one report of one kind, for one scope (a campaign, or the whole business for business-wide kinds), one
+month and, where the kind has them, one set of contract types. Its lock key, its object keys and its JSON form
+are defined here; jobs, manifests, notices, outcomes, no-documents markers and audit items all extend it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import Field, PlainSerializer, PlainValidator, WithJsonSchema, computed_field
+
+from . import reports
+from .base import ContractType, Wire
+from .months import Month
+
+
+def _month(value: object) -> Month:
+    if isinstance(value, Month):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a month is written YYYY-MM")
+    return Month.parse(value)
+
+
+MonthField = Annotated[
+    Month,
+    PlainValidator(_month),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
+]
+
+
+TITLE_MAX = 81  # a notice's subject is "<title>: <STATUS>", and SNS takes subjects under 100 characters
+
+
+@dataclass(frozen=True)
+class ArchiveKeys:
+    """Where a unit's objects are: ``<folder>/<stem>`` plus the file's extension, ``.manifest.json`` (the proof it
+    is archived) or ``.no-documents.json`` (the proof Yandex had nothing)."""
+
+    stem: str
+
+    def file(self, extension: str) -> str:
+        return f"{self.stem}.{extension}"
+
+    @property
+    def manifest(self) -> str:
+        return f"{self.stem}.manifest.json"
+
+    @property
+    def marker(self) -> str:
+        return f"{self.stem}.no-documents.json"
+
+
+def month_folder(prefix: str, month: Month | str, business: str) -> str:
+    """``<prefix>/<YYYY-MM>/<business>``: every file of a business's month is under it (and its pack.json)."""
+    return f"{prefix}/{month}/{business}"
+
+
+class Unit(Wire):
+    """One unit of work: business, kind, scope, month, contract types."""
+
+    business: str
+    kind: str = reports.DEFAULT_KIND
+    campaign_id: int | None = Field(None, ge=1)  # campaign-scoped kinds
+    business_id: int | None = Field(None, ge=1)  # business-scoped kinds: Market's business id (GET /v2/campaigns)
+    month: MonthField
+    contract_types: list[ContractType] | None = None  # None: all contracts (or the kind has none)
+
+    @property
+    def report_kind(self) -> reports.ReportKind:
+        return reports.get(self.kind)
+
+    @property
+    def scope_id(self) -> int:
+        scope = self.campaign_id if self.report_kind.scope == "campaign" else self.business_id
+        if scope is None:
+            raise ValueError(
+                f"{self.kind} is {self.report_kind.scope}-scoped: its {self.report_kind.scope} id is missing"
+            )
+        return scope
+
+    @property
+    def types_label(self) -> str:
+        return "-".join(t.value for t in self.contract_types) if self.contract_types else "ALL"
+
+    @property
+    def lock_key(self) -> str:
+        """The item that makes one execution at a time own this unit (see claims.py)."""
+        if self.kind == reports.DEFAULT_KIND:  # the key closing documents have always had
+            return f"{self.business}#{self.campaign_id}#{self.month}#{self.types_label}"
+        return f"{self.business}#{self.kind}#{self.scope_id}#{self.month}#{self.types_label}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def title(self) -> str:
+        """What a person reads in a subject line: the kind, the month, the business and the scope."""
+        scope = f"campaign {self.campaign_id}" if self.campaign_id is not None else f"business id {self.business_id}"
+        types = f" ({self.types_label})" if self.contract_types and self.report_kind.contract_types else ""
+        title = f"{self.report_kind.label} {self.month} for {self.business} {scope}{types}"
+        return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 3] + "..."
+
+    def archive_keys(self, prefix: str) -> ArchiveKeys:
+        """Deterministic keys: ``<prefix>/<YYYY-MM>/<business>[/<campaignId>]/<stem>...``."""
+        folder = month_folder(prefix, self.month, self.business)
+        if self.report_kind.scope == "campaign":
+            folder = f"{folder}/{self.campaign_id}"
+        return ArchiveKeys(f"{folder}/{self.report_kind.file_stem(self)}")
+
+    def identity(self) -> dict[str, Any]:
+        """The unit's own fields (to build the models that extend it)."""
+        return {name: getattr(self, name) for name in Unit.model_fields}
+
+    def as_unit(self) -> Unit:
+        return Unit(**self.identity())
