@@ -226,11 +226,13 @@ class EmbeddedAws:
         time_scale: float = 1.0,
         stack_name: str = "closing-docs-local",
         market_url: str | None = None,
+        secrets: dict[str, str] | None = None,
     ) -> None:
         """``parameters`` override template.yaml's parameters. ``market_url``: the Market API to use; its
         origin is added to the default allowed download origins (a local server serves its own files)
         unless ``parameters`` set DownloadAllowedOrigins."""
         self.api_key = api_key
+        self.secrets = dict(secrets or {})  # logical id -> value, for the sources' secrets (ApiKeySecret: api_key)
         self.time_scale = time_scale
         self.stack_name = stack_name
         self.template = load_template()
@@ -372,9 +374,8 @@ class EmbeddedAws:
             sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
 
         for logical, props in self._resources("AWS::SecretsManager::Secret"):
-            arn = self.client("secretsmanager").create_secret(Name=resolve(props["Name"]), SecretString=self.api_key)[
-                "ARN"
-            ]
+            value = self.secrets.get(logical, self.api_key if logical == "ApiKeySecret" else props["SecretString"])
+            arn = self.client("secretsmanager").create_secret(Name=resolve(props["Name"]), SecretString=value)["ARN"]
             resolver.refs[logical] = arn
 
         dynamodb = self.client("dynamodb")

@@ -119,5 +119,5 @@ def test_the_notices_and_jobs_the_state_machine_builds_are_the_models():
     outcome = set(Outcome(**job.identity(), status="FAILED").wire()) - {"title"}  # the summary needs no title
     assert _fields(states["CampaignDone"]["Parameters"]) == outcome
     assert _fields(states["CampaignFailed"]["Parameters"]) == outcome
-    for unit_field in ("business", "kind", "campaignId", "businessId", "month", "contractTypes"):
+    for unit_field in ("business", "kind", "campaignId", "businessId", "scope", "month", "contractTypes"):
         assert states["FailedNotice"]["Parameters"]["body"][f"{unit_field}.$"] == f"$.job.{unit_field}"

@@ -89,3 +89,35 @@ class DownloadRefused(ClosingDocsError):
 
 class PackConflict(ClosingDocsError):
     """pack.json changed between read and write (another execution updated it); the state machine retries."""
+
+
+class SourceError(ClosingDocsError):
+    """An error answer or no answer from another system (ActivePlatform, Yandex OFD, Yandex Direct)."""
+
+
+class SourceUnavailable(SourceError):
+    """Timeout, refused or reset connection to a source before anything was created; retried with backoff."""
+
+
+class SourceServerError(SourceError):
+    """5xx from a source; retried with backoff."""
+
+
+class SourceRefused(SourceError):
+    """401/403: the source refused the credentials or the access; not retried (the message says what to do)."""
+
+
+class SourceBadRequest(SourceError):
+    """The source rejected the request (400 or an error code); not retried."""
+
+
+class DocumentNotFound(SourceError):
+    """The source has no document for that key (404 or no data); not retried, the other keys go on."""
+
+
+class InvoiceRefused(SourceError):
+    """Yandex Direct refused to create the invoice (error code and text in the message); not retried."""
+
+
+class InvoiceOutcomeUnknown(SourceError):
+    """The invoice request was sent but its answer never came: an invoice may exist. Never retried blindly."""

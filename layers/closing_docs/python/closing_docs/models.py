@@ -139,10 +139,11 @@ class GenerateStep(JobStep):
 
 
 class Generated(Wire):
-    """Output of the Generate step: a report to wait for, a notice why there is none, or (PACED) how long to wait
-    until Yandex's limit for this kind of report lets the next one be requested."""
+    """Output of the Generate step: a report to wait for, a notice why there is none, (PACED) how long to wait
+    until Yandex's limit for this kind of report lets the next one be requested, or (SYNC) a source's unit that the
+    Archive step fetches at once."""
 
-    outcome: Literal["GENERATED", "ALREADY_ARCHIVED", "IN_PROGRESS", "PACED"]
+    outcome: Literal["GENERATED", "ALREADY_ARCHIVED", "IN_PROGRESS", "PACED", "SYNC"]
     lock_key: str
     report: ReportRef | None = None
     notice: Notice | None = None
@@ -150,10 +151,11 @@ class Generated(Wire):
 
 
 class ReportStep(JobStep):
-    report: ReportRef
+    report: ReportRef | None = None  # None: a source, fetched by the Archive step itself
 
 
 class CheckStep(ReportStep):
+    report: ReportRef
     attempt: int = Field(ge=1)
     days_left: int = 0  # daily retries left if Yandex has not published the month yet
     recheck_days: int = 0  # > 0: a scheduled run of the previous month, where NO_DATA/FAILED mean "not yet"
@@ -176,6 +178,12 @@ class Document(Wire):
     size_bytes: int
 
 
+class StoredFile(Wire):
+    key: str
+    sha256: str
+    size_bytes: int
+
+
 class Manifest(Unit):
     """The JSON written next to every archived file: what it is, where it came from, how to verify it."""
 
@@ -188,6 +196,8 @@ class Manifest(Unit):
     request: dict[str, Any] | None = None  # the body sent to generate it
     format: str | None = None  # table reports: FILE (XLSX), CSV or JSON (ZIPs of sheets)
     sheets: list[str] | None = None  # table reports: the sheets, as the PDFs are listed in documents
+    files: list[StoredFile] | None = None  # sources: every file archived for the unit (the first is zip_key)
+    details: dict[str, Any] | None = None  # sources: what the system said of the document
     generation_requested_at: datetime | None = None
     generation_finished_at: datetime | None = None
     archived_at: datetime

@@ -44,15 +44,22 @@ def _contents(manifest: Manifest) -> str:
     return f"{len(manifest.documents)} documents"
 
 
-def archived(job: Job, manifest: Manifest, bucket: str, execution_id: str) -> Notice:
+def archived(job: Job, manifest: Manifest, bucket: str, execution_id: str, said: str = "") -> Notice:
+    """``said``: what a source's answer says, for the reader."""
+    contents = said or _contents(manifest)
     return _notice(
         "ARCHIVED",
         job,
         manifest.report_id,
         execution_id,
-        f"{job.title}: archived, {_contents(manifest)}, {manifest.size_bytes} bytes, SHA-256 {manifest.sha256}.",
+        f"{job.title}: archived, {contents}, {manifest.size_bytes} bytes, SHA-256 {manifest.sha256}.",
         **_where(bucket, manifest),
     )
+
+
+def nothing_from_source(job: Job, why: str, execution_id: str) -> Notice:
+    """A source with nothing to archive for the unit (not a failure): why, in the source's terms."""
+    return _notice("NO_DOCUMENTS", job, None, execution_id, f"{job.title}: nothing to archive. {why}")
 
 
 def no_documents(job: Job, report_id: str, execution_id: str) -> Notice:

@@ -80,8 +80,8 @@ def _entry(store: ArchiveStore, prefix: str, outcome: Outcome, execution_id: str
     )
 
 
-def _order(entry: PackEntry) -> tuple[str, int, str]:
-    return entry.kind, entry.scope_id, entry.types_label
+def _order(entry: PackEntry) -> tuple[str, str, str]:
+    return entry.kind, entry.scope_label, entry.types_label
 
 
 def update(

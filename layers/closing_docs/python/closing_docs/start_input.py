@@ -91,7 +91,7 @@ class MonthRange(BaseModel):
 class StartInput(BaseModel):
     """The raw start input, strictly typed: ``"123"`` is not a campaign id and ``1`` is not ``true``."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="allow", defer_build=True)  # the fields sources declare (checked below)
 
     month: StrictStr | None = None
     months: MonthRange | list[StrictStr] | None = None
@@ -138,6 +138,7 @@ class RunRequest(BaseModel):
     reports: list[str] | None
     force: bool
     recheck: bool  # a scheduled run of the month just ended: NO_DATA/FAILED mean "not published yet"
+    inputs: dict[str, Any] = {}  # the start-input fields the sources read
 
 
 def _describe(exc: ValidationError) -> list[str]:
@@ -152,6 +153,18 @@ def _describe(exc: ValidationError) -> list[str]:
     return list(problems.values())
 
 
+def source_inputs() -> dict[str, str]:
+    """The start-input fields the sources read (each source checks its own), with what is allowed."""
+    from .sources import SourceKind
+
+    return {
+        field: allowed
+        for kind in reports.catalog().values()
+        if isinstance(kind, SourceKind)
+        for field, allowed in kind.inputs.items()
+    }
+
+
 def _duplicates(values: Sequence[Any]) -> list[Any]:
     return sorted((value for value, count in Counter(values).items() if count > 1), key=str)
 
@@ -160,11 +173,17 @@ def parse_start_input(raw: object) -> StartInput:
     """Validate the shape and types of the start input."""
     if not isinstance(raw, dict):
         raise InvalidInput(f"the start input must be a JSON object with the fields {', '.join(ALLOWED)}")
+    declared = source_inputs()
+    unknown = [
+        f"unknown field {name!r}; allowed fields: " + ", ".join([*ALLOWED, *declared])
+        for name in raw
+        if name not in ALLOWED and name not in declared
+    ]
     try:
         parsed = StartInput.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidInput("; ".join(_describe(exc))) from None
-    problems = []
+        raise InvalidInput("; ".join(_describe(exc) + unknown)) from None
+    problems = unknown
     listed: list[tuple[str, Sequence[object] | None]] = [
         ("campaignIds", parsed.campaign_ids),
         ("contractTypes", parsed.contract_types),
@@ -191,22 +210,30 @@ def parse_start_input(raw: object) -> StartInput:
     return parsed
 
 
+def _prepayment(start: StartInput) -> bool:
+    """A run of kinds made before their month (Direct's prepayment invoice): the next month by default, and the
+    current or next month allowed."""
+    kinds = [reports.get(name) for name in start.reports or ()]
+    return bool(kinds) and all(getattr(kind, "future_months", False) for kind in kinds)
+
+
 def _months(start: StartInput, current: Month) -> list[Month]:
     """The months asked for (default: the month before ``current``); each must be over already."""
     field = "month" if start.months is None else "months"
+    ahead = _prepayment(start)
     try:
         if isinstance(start.months, MonthRange):
             months = start.months.expand()
         elif start.months is not None:
             months = sorted(Month.parse(text) for text in start.months)
         else:
-            months = [Month.parse(start.month) if start.month else current.shift(-1)]
+            months = [Month.parse(start.month) if start.month else current.shift(1 if ahead else -1)]
     except ValueError as exc:
         raise InvalidInput(f"months: must be {ALLOWED['months']}; {exc}") from None
-    if months[-1] >= current:
-        raise InvalidInput(
-            f"{field}: must be {ALLOWED[field]}; {months[-1]} is not over yet (the latest month is {current.shift(-1)})"
-        )
+    latest = current.shift(1) if ahead else current.shift(-1)
+    if months[-1] > latest:
+        what = "is too far ahead" if ahead else "is not over yet"
+        raise InvalidInput(f"{field}: must be {ALLOWED[field]}; {months[-1]} {what} (the latest month is {latest})")
     return months
 
 
@@ -225,6 +252,7 @@ def parse_request(raw: object, start_time: datetime) -> RunRequest:
         contract_types=sorted(start.contract_types) if start.contract_types else None,
         reports=start.reports,
         force=start.force,
+        inputs=dict(start.model_extra or {}),
         # Yandex publishes month M during the first working days of M+1: when the scheduler asks for the
         # month just ended, NO_DATA/FAILED mean "not yet" and are retried daily. A manual or older month is final.
         recheck=scheduled and months == [current.shift(-1)],
@@ -275,7 +303,7 @@ def _units(
     """The units of one kind for one business and month: per campaign or per business id, and per contract type
     where the kind makes one report per type."""
     if kind.scope == "business":
-        scopes: list[dict[str, int]] = [{"business_id": business_id} for business_id in business_ids]
+        scopes: list[dict[str, Any]] = [{"business_id": business_id} for business_id in business_ids]
     else:
         scopes = [{"campaign_id": campaign_id} for campaign_id in campaign_ids]
     if kind.contract_types == "each":
@@ -300,16 +328,61 @@ def _interleave(queues: Sequence[list[Job]]) -> list[Job]:
     return [job for *_, job in sorted(ranked, key=lambda rank: rank[:3])]
 
 
+def run_kinds(request: RunRequest, settings: Settings) -> list[reports.Kind]:
+    """The kinds this run archives: those asked for, else the Reports parameter's and every source this stack
+    turns on for the monthly run."""
+    from .sources import SourceKind
+
+    if request.reports:
+        return [reports.get(name) for name in request.reports]
+    configured = [reports.get(name) for name in settings.reports]
+    return configured + [
+        kind for kind in reports.catalog().values() if isinstance(kind, SourceKind) and kind.monthly and kind.enabled()
+    ]
+
+
+def _source_plans(
+    request: RunRequest, kinds: Sequence[reports.Kind], read: Callable[[str], bytes | None], prefix: str
+) -> list[BusinessPlan]:
+    """Each source's units, grouped by the name its units carry (each runs beside the Market businesses)."""
+    from .sources import Planning, SourceKind
+
+    chosen = [kind for kind in kinds if isinstance(kind, SourceKind)]
+    for kind in chosen:
+        if not kind.enabled():
+            raise InvalidInput(
+                f"reports: {kind.name} is not configured in this stack; its template parameters turn it on (README)"
+            )
+    for field in request.inputs:
+        if not any(field in kind.inputs for kind in chosen):
+            users = [k.name for k in reports.catalog().values() if isinstance(k, SourceKind) and field in k.inputs]
+            raise InvalidInput(f"{field}: only {', '.join(users)} reads it; add it to reports or leave {field} out")
+    groups: dict[str, list[Job]] = {}
+    for kind in chosen:
+        planning = Planning(
+            months=request.months,
+            inputs={k: v for k, v in request.inputs.items() if k in kind.inputs},
+            force=request.force,
+            read=read,
+            prefix=prefix,
+        )
+        for unit in kind.plan(planning):
+            groups.setdefault(unit.business, []).append(Job(**unit.identity(), force=request.force))
+    return [BusinessPlan(business=name, jobs=jobs) for name, jobs in groups.items()]
+
+
 def build_plan(
     request: RunRequest,
     settings: Settings,
     campaigns: Mapping[str, Sequence[int]],
     unavailable: Mapping[str, Sequence[Unavailable]] | None = None,
     business_ids: Mapping[str, Sequence[int]] | None = None,
+    sources: Sequence[BusinessPlan] = (),
 ) -> RunPlan:
-    """Cross the months with each business's campaigns and the report kinds: one Job per unit of work."""
+    """Cross the months with each business's campaigns and the Market report kinds: one Job per unit of work; then
+    the sources' own units (``sources``, planned by each source)."""
     contract_types = request.contract_types or sorted(settings.default_contract_types) or None
-    kinds = [reports.get(name) for name in request.reports or settings.reports]
+    kinds = [kind for kind in run_kinds(request, settings) if isinstance(kind, reports.ReportKind)]
     businesses = []
     for business, campaign_ids in campaigns.items():
         owners = (business_ids or {}).get(business, ())
@@ -323,6 +396,7 @@ def build_plan(
         ]
         skipped = list((unavailable or {}).get(business, []))
         businesses.append(BusinessPlan(business=business, jobs=_interleave(queues), unavailable=skipped))
+    businesses += sources
     total = sum(len(b.jobs) for b in businesses)
     if total > MAX_JOBS:
         raise InvalidInput(
@@ -330,7 +404,7 @@ def build_plan(
             f"{len(kinds)} report kinds); at most {MAX_JOBS} fit in one execution: start several executions with "
             "shorter month ranges, fewer reports or fewer businesses"
         )
-    if not any(campaigns.values()):
+    if kinds and not any(campaigns.values()):
         raise InvalidInput(
             f"campaignIds: none given and none configured; pass {ALLOWED['campaignIds']} or set the stack "
             "parameter CampaignIds (GET /v2/campaigns listed no usable shops of " + ", ".join(campaigns) + ")"
@@ -370,17 +444,24 @@ def resolve_plan(
     settings: Settings,
     businesses: Callable[[], Sequence[str]] | None = None,
     discover: Callable[[str], list[Campaign]] | None = None,
+    read: Callable[[str], bytes | None] | None = None,
 ) -> RunPlan:
     """The whole of ResolveInput.
 
-    Check the input; choose the businesses (``businesses()``: those with a token, asked only once the input
-    is valid; default BUSINESS_NAME); take each one's campaigns from the input, the stack's CampaignIds, or
-    ``discover(business)`` (GET /v2/campaigns; campaigns whose API Yandex disabled are left out, listed). When a
-    business-wide report is asked for, the campaigns' business id is looked up there too.
+    Check the input; for the Market kinds choose the businesses (``businesses()``: those with a token, asked only
+    once the input is valid; default BUSINESS_NAME); take each one's campaigns from the input, the stack's
+    CampaignIds, or ``discover(business)`` (GET /v2/campaigns; campaigns whose API Yandex disabled are left out,
+    listed). When a business-wide report is asked for, the campaigns' business id is looked up there too. Each
+    source plans its own units (``read``: an object of the archive, e.g. ActivePlatform's document keys).
     """
     request = parse_request(raw, start_time)  # bad input fails here, before any Market call
+    kinds = run_kinds(request, settings)
+    sources = _source_plans(request, kinds, read or (lambda key: None), settings.prefix)
+    market_kinds = [kind for kind in kinds if isinstance(kind, reports.ReportKind)]
+    if not market_kinds:
+        return build_plan(request, settings, {}, sources=sources)
     names = select_businesses(request, list(businesses() if businesses else [settings.business]))
-    wide = [name for name in request.reports or settings.reports if reports.get(name).scope == "business"]
+    wide = [kind.name for kind in market_kinds if kind.scope == "business"]
     campaigns: dict[str, list[int]] = {}
     unavailable: dict[str, list[Unavailable]] = {}
     owners: dict[str, list[int]] = {}
@@ -403,4 +484,4 @@ def resolve_plan(
                 found = discover(business)
             owners[business] = _business_ids(business, ids, found, ", ".join(wide))
         campaigns[business] = ids
-    return build_plan(request, settings, campaigns, unavailable, owners)
+    return build_plan(request, settings, campaigns, unavailable, owners, sources)

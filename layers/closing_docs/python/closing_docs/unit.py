@@ -67,21 +67,30 @@ class Unit(Wire):
     kind: str = reports.DEFAULT_KIND
     campaign_id: int | None = Field(None, ge=1)  # campaign-scoped kinds
     business_id: int | None = Field(None, ge=1)  # business-scoped kinds: Market's business id (GET /v2/campaigns)
+    scope: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]{1,120}$")  # a source's own scope (a document key...)
     month: MonthField
     contract_types: list[ContractType] | None = None  # None: all contracts (or the kind has none)
 
     @property
-    def report_kind(self) -> reports.ReportKind:
+    def report_kind(self) -> reports.Kind:
         return reports.get(self.kind)
 
     @property
     def scope_id(self) -> int:
+        """The Market campaign or business id (Market kinds)."""
         scope = self.campaign_id if self.report_kind.scope == "campaign" else self.business_id
         if scope is None:
             raise ValueError(
                 f"{self.kind} is {self.report_kind.scope}-scoped: its {self.report_kind.scope} id is missing"
             )
         return scope
+
+    @property
+    def scope_label(self) -> str:
+        """The scope as it appears in keys: the campaign or business id, or a source's scope."""
+        if self.report_kind.scope == "source":
+            return self.scope or "all"
+        return str(self.scope_id)
 
     @property
     def types_label(self) -> str:
@@ -92,15 +101,20 @@ class Unit(Wire):
         """The item that makes one execution at a time own this unit (see claims.py)."""
         if self.kind == reports.DEFAULT_KIND:  # the key closing documents have always had
             return f"{self.business}#{self.campaign_id}#{self.month}#{self.types_label}"
-        return f"{self.business}#{self.kind}#{self.scope_id}#{self.month}#{self.types_label}"
+        return f"{self.business}#{self.kind}#{self.scope_label}#{self.month}#{self.types_label}"
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def title(self) -> str:
         """What a person reads in a subject line: the kind, the month, the business and the scope."""
-        scope = f"campaign {self.campaign_id}" if self.campaign_id is not None else f"business id {self.business_id}"
+        if self.campaign_id is not None:
+            scope = f"campaign {self.campaign_id}"
+        elif self.business_id is not None:
+            scope = f"business id {self.business_id}"
+        else:
+            scope = self.scope or ""
         types = f" ({self.types_label})" if self.contract_types and self.report_kind.contract_types else ""
-        title = f"{self.report_kind.label} {self.month} for {self.business} {scope}{types}"
+        title = f"{self.report_kind.label} {self.month} for {self.business} {scope}".rstrip() + types
         return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 3] + "..."
 
     def archive_keys(self, prefix: str) -> ArchiveKeys:
@@ -108,6 +122,8 @@ class Unit(Wire):
         folder = month_folder(prefix, self.month, self.business)
         if self.report_kind.scope == "campaign":
             folder = f"{folder}/{self.campaign_id}"
+        elif self.report_kind.scope == "source":
+            folder = f"{folder}/{self.kind}"
         return ArchiveKeys(f"{folder}/{self.report_kind.file_stem(self)}")
 
     def identity(self) -> dict[str, Any]:

@@ -31,7 +31,8 @@ def store() -> ArchiveStore:
 
 
 @lru_cache(maxsize=1)
-def _table() -> Any:
+def table() -> Any:
+    """The lock table: locks, Yandex's windows, and the state sources keep (Direct's operation numbers)."""
     return boto3.resource("dynamodb").Table(get_settings().lock_table)
 
 
@@ -39,14 +40,14 @@ def _table() -> Any:
 def claims() -> Claims:
     from .claims import Claims
 
-    return Claims(_table(), boto3.client("stepfunctions"))
+    return Claims(table(), boto3.client("stepfunctions"))
 
 
 @lru_cache(maxsize=1)
 def pacing() -> Pacing:
     from .pacing import Pacing
 
-    return Pacing(_table())
+    return Pacing(table())
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +60,6 @@ def reset_caches() -> None:
     from aws_lambda_powertools.utilities import parameters
 
     get_settings.cache_clear()
-    for cached in (market, store, _table, claims, pacing, sns):
+    for cached in (market, store, table, claims, pacing, sns):
         cached.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]

@@ -14,7 +14,7 @@ from ..config import get_settings
 from ..models import JobStep, RunPlan
 from ..observability import logger
 from ..secrets import api_keys
-from ..wiring import market
+from ..wiring import market, store
 
 
 def log_keys(step: JobStep, **extra: Any) -> None:
@@ -31,5 +31,10 @@ def plan(start_input: object, start_time: datetime) -> RunPlan:
 
     settings = get_settings()
     return resolve_plan(
-        start_input, start_time, settings, lambda: list(api_keys(settings)), lambda name: market(name).campaigns()
+        start_input,
+        start_time,
+        settings,
+        lambda: list(api_keys(settings)),
+        lambda name: market(name).campaigns(),
+        lambda key: store().read(key),
     )

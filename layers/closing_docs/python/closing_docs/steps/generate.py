@@ -9,8 +9,11 @@ from .. import notices, polling
 from ..config import get_settings
 from ..models import Generated, GenerateStep, ReportRef
 from ..observability import logger
+from ..reports import ReportKind
 from ..wiring import claims, market, pacing, store
 from . import log_keys
+
+NO_REPORT = "-"  # a source's unit has no Market report; the state machine still names one in FAILED notices
 
 
 def generate(step: GenerateStep) -> Generated:
@@ -35,10 +38,12 @@ def generate(step: GenerateStep) -> Generated:
         logger.info("reusing the report this step requested before", extra={"report_id": claim.report_id})
         report = ReportRef(report_id=claim.report_id, wait_seconds=polling.first_wait(None))
         return Generated(outcome="GENERATED", lock_key=key, report=report)
+    kind = job.report_kind
+    if not isinstance(kind, ReportKind):  # another system: it answers at once, in the Archive step
+        return Generated(outcome="SYNC", lock_key=key, report=ReportRef(report_id=NO_REPORT, wait_seconds=0))
     if (wait := pacing().wait_seconds(job.business, job.kind)) > 0:
         logger.info("waiting for Yandex's window for this report kind", extra={"wait_seconds": ceil(wait)})
         return Generated(outcome="PACED", lock_key=key, wait_seconds=ceil(wait))
-    kind = job.report_kind
     params = {"format": settings.report_format} if kind.table else None
     generation = market(job.business).generate(kind.path, kind.body(job), params)
     claims().record_report(key, step.execution_id, generation.report.report_id, step.generation)

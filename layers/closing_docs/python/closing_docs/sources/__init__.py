@@ -1,0 +1,112 @@
+"""The other systems of the brief, as sources on the same pipeline: one small module per source.
+
+A source answers at once (no report to wait for): its Generate step only owns the unit and checks the archive
+(``SYNC``), and its Archive step calls the system and stores what it returned, each file with a SHA-256 that S3
+checks on upload and a manifest next to it. Each module defines ``KIND = SourceKind(...)``:
+
+* ``enabled()``: whether this deployment configures it (its template parameters); off by default;
+* ``inputs``: the start-input fields it reads (anything else is refused as an unknown field);
+* ``plan(request)``: its units of work for the run's months, from the start input or its configuration;
+* ``fetch(context)``: call the system for one unit and return the files to archive (or why there are none);
+* its own settings (environment variables) and its own secret, read through Powertools Parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities import parameters
+
+from ..errors import ConfigurationError
+from ..reports import Kind
+
+if TYPE_CHECKING:
+    from ..months import Month
+    from ..unit import Unit
+
+
+@dataclass(frozen=True)
+class Planning:
+    """What a source's plan sees: the run's months, the start input's fields it declared, the archive."""
+
+    months: Sequence[Month]
+    inputs: Mapping[str, Any]  # the start-input fields the source declared (absent ones are absent)
+    force: bool
+    read: Callable[[str], bytes | None]  # an object of the archive bucket, by key (None: no such object)
+    prefix: str
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    extension: str  # "pdf", "json", "csv"...
+    body: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What a source returned for one unit: the files to archive (the first is the main one) and the details the
+    manifest and the notice carry; or, with no files, why there is nothing (NO_DOCUMENTS, not a failure)."""
+
+    files: list[FetchedFile] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    month: Month | None = None  # the period the files belong under, when the document says (else the unit's)
+    message: str = ""  # what the notice says, after the unit's title
+    no_documents: str | None = None
+
+
+@dataclass(frozen=True)
+class Fetching:
+    """What a source's fetch gets: the unit, the execution, and the deployment's clients it may need."""
+
+    unit: Unit
+    execution_id: str
+    force: bool
+    table: Any  # the lock table (DynamoDB), for sources that keep state (Direct's operation numbers, attempts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceKind(Kind):
+    """A document of another system, fetched (or created) at once."""
+
+    scope: str = "source"  # type: ignore[assignment]
+    enabled: Callable[[], bool]
+    inputs: Mapping[str, str] = field(default_factory=dict)  # start-input field -> what is allowed
+    plan: Callable[[Planning], list[Unit]]
+    fetch: Callable[[Fetching], Fetched]
+    monthly: bool = True  # in the monthly run when enabled (Direct has a schedule of its own)
+    future_months: bool = False  # may run for the current or the next month (a prepayment)
+
+
+def secret(name: str, what: str) -> Any:
+    """A source's secret (JSON or text) through Powertools Parameters (cached like the Market's)."""
+    if not name:
+        raise ConfigurationError(f"{what}: no secret is configured (its template parameters turn it on)")
+    try:
+        value = str(parameters.get_secret(name, max_age=300)).strip()
+    except parameters.exceptions.GetParameterError:
+        raise ConfigurationError(f"{what}: cannot read secret {name!r}; create it (README)") from None
+    if value.startswith("{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ConfigurationError(f"{what}: secret {name!r} is not valid JSON") from None
+    return value
+
+
+def data_uri(text: str) -> tuple[str, bytes]:
+    """(MIME type, bytes) of ``data:<mime>;base64,<base64, line breaks allowed>``."""
+    import base64
+    import binascii
+
+    head, comma, payload = text.partition(",")
+    if not comma or not head.startswith("data:") or not head.endswith(";base64"):
+        raise ValueError("not a base64 data URI")
+    try:
+        body = base64.b64decode("".join(payload.split()), validate=True)
+    except binascii.Error:
+        raise ValueError("the data URI's base64 is broken") from None
+    return head[len("data:") : -len(";base64")], body

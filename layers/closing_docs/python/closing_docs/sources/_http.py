@@ -1,0 +1,56 @@
+"""The one way sources call their systems over HTTP: timeouts, and failures mapped to the pipeline's errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from ..errors import SourceBadRequest, SourceRefused, SourceServerError, SourceUnavailable
+
+TIMEOUT = (5, 30)  # connect, read seconds
+USER_AGENT = "closing-documents-archive/1.0"
+
+
+def their_words(response: requests.Response) -> str:
+    """The system's own error text, whatever JSON shape it uses; else the HTTP reason."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return response.text[:300].strip() or response.reason or "no error message"
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key in ("message", "detail", "title", "error_str", "error_detail", "description"):
+                if isinstance(value.get(key), str) and value[key] not in found:
+                    found.append(value[key])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(answer)
+    return "; ".join(found) or response.text[:300]
+
+
+def send(system: str, method: str, url: str, *, what: str, advice: dict[int, str], **kwargs: Any) -> requests.Response:
+    """The successful answer; a failure raises SourceUnavailable/SourceServerError (retried) or SourceRefused /
+    SourceBadRequest (not), with the system's own words and what to do."""
+    headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
+    try:
+        response = requests.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
+    except requests.RequestException as exc:
+        raise SourceUnavailable(f"{what}: no answer from {system} ({type(exc).__name__})") from None
+    status = response.status_code
+    if status < 400:
+        return response
+    text = f"{what}: {system} answered HTTP {status} ({their_words(response)})"
+    if status in advice:
+        text += f"; {advice[status]}"
+    if status >= 500:
+        raise SourceServerError(text)
+    if status in (401, 403):
+        raise SourceRefused(text)
+    raise SourceBadRequest(text)

@@ -1,0 +1,139 @@
+"""Yandex OFD: the month's sales, returns and totals by day (POST {base}/v1/docs/aggregations/sales).
+
+Settings (template parameters): ``OFD_API_URL`` (empty: off), ``OFD_SECRET`` (a secret holding
+``{"authKey": "<X-Yandex-Key>", "ofdKey": "<X-OFD-Key>"}``), ``OFD_COMPANY_IDS`` (comma list; empty: every
+company of the keys), ``OFD_NAME`` (the folder and notice name, default ``ofd``). Start input ``companyIds``
+overrides the companies. One unit per month: every page read (``limit``/``offset`` until ``total`` intervals),
+archived as one JSON document (every page's ``data`` in order, and ``full``) and a CSV of the daily rows an
+accountant opens in Excel (UTF-8 with BOM, ``;`` between fields, decimal comma).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from typing import Any
+
+from ..errors import InvalidInput, SourceBadRequest
+from ..unit import Unit
+from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, secret
+from ._http import send
+
+NAME = "ofd-sales"
+PAGE_SIZE = 10  # intervals a page; a month takes several pages
+SYSTEM = "Yandex OFD"
+OPERATIONS = ("income", "income_return", "outcome", "outcome_return")
+PAYMENTS = ("total", "cashTotal", "ecashTotal", "prepaid", "credit", "provision")
+ADVICE = {
+    401: "the X-Yandex-Key (authKey in the OFD secret) was rejected: put a valid key into the secret",
+    403: "the X-OFD-Key (ofdKey in the OFD secret) was rejected or has no access to these companies",
+}
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def enabled() -> bool:
+    return bool(_env("OFD_API_URL"))
+
+
+_COMPANY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _companies(planning: Planning) -> list[str]:
+    given = planning.inputs.get("companyIds")
+    if given is None:
+        given = [c.strip() for c in _env("OFD_COMPANY_IDS").split(",") if c.strip()]
+        field = "OfdCompanyIds (stack parameter)"
+    else:
+        field = "companyIds"
+    if not isinstance(given, list) or not all(isinstance(c, str) and _COMPANY.match(c) for c in given):
+        raise InvalidInput(f"{field}: must be {INPUTS['companyIds']}; got {given!r}")
+    if len(set(given)) != len(given) or len(".".join(given)) > 120 or (field == "companyIds" and not given):
+        raise InvalidInput(f"{field}: must be {INPUTS['companyIds']}; got {given!r}")
+    return sorted(given)
+
+
+def _scope(companies: list[str]) -> str:
+    """The unit's scope says which companies: all of the keys', or the ids themselves."""
+    return ".".join(companies) if companies else "all"
+
+
+def plan(planning: Planning) -> list[Unit]:
+    companies = _companies(planning)
+    return [Unit(business=_env("OFD_NAME", "ofd"), kind=NAME, scope=_scope(companies), month=month)
+            for month in planning.months]  # fmt: skip
+
+
+def _body(unit: Unit, companies: list[str], offset: int) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "date_from": f"{unit.month.first_day} 00:00:00",
+        "date_to": f"{unit.month.last_day} 23:59:59",
+        "interval": "day",
+        "limit": PAGE_SIZE,
+        "offset": offset,
+    }
+    if companies:
+        body["company_ids"] = companies
+    return body
+
+
+def _number(value: Any) -> str:
+    return "" if value is None else str(value).replace(".", ",")
+
+
+def _csv(days: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    header = ["date_from", "date_to", "checks", "checks_income", "income_avg"]
+    header += [f"{op}_{kind}" for op in OPERATIONS for kind in PAYMENTS]
+    writer.writerow(header)
+    for day in days:
+        row = [day.get("date_from", ""), day.get("date_to", ""), day.get("checks", ""), day.get("checks_income", "")]
+        row.append(_number(day.get("income_avg")))
+        row += [_number((day.get(op) or {}).get(kind)) for op in OPERATIONS for kind in PAYMENTS]
+        writer.writerow(row)
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def fetch(context: Fetching) -> Fetched:
+    unit, keys = context.unit, secret(_env("OFD_SECRET"), "Yandex OFD")
+    if not isinstance(keys, dict) or not keys.get("authKey") or not keys.get("ofdKey"):
+        raise SourceBadRequest('the Yandex OFD secret must be {"authKey": "...", "ofdKey": "..."}')
+    companies = [] if unit.scope in (None, "all") else unit.scope.split(".")
+    headers = {"X-Yandex-Key": keys["authKey"], "X-OFD-Key": keys["ofdKey"], "Content-Type": "application/json"}
+    url = _env("OFD_API_URL").rstrip("/") + "/v1/docs/aggregations/sales"
+    data: list[dict[str, Any]] = []
+    full: Any = None
+    total = None
+    while total is None or len(data) < total:
+        body = _body(unit, companies, len(data))
+        response = send(SYSTEM, "POST", url, what="sales aggregation", advice=ADVICE, json=body, headers=headers)
+        try:
+            page = response.json()
+            rows, full, total = list(page["data"]), page.get("full"), int(page["total"])
+        except (ValueError, KeyError, TypeError):
+            raise SourceBadRequest("sales aggregation: Yandex OFD answered without data/total") from None
+        if not rows and len(data) < total:
+            raise SourceBadRequest(f"sales aggregation: Yandex OFD stopped at {len(data)} of {total} intervals")
+        data += rows
+    request = _body(unit, companies, 0)
+    del request["limit"], request["offset"]
+    document = {"source": SYSTEM, "request": request, "total": total, "data": data, "full": full}
+    income = (full or {}).get("income", {}).get("total")
+    return Fetched(
+        files=[
+            FetchedFile("json", json.dumps(document, ensure_ascii=False, indent=2).encode(), "application/json"),
+            FetchedFile("csv", _csv(data), "text/csv; charset=utf-8"),
+        ],
+        details={"companyIds": companies or None, "days": len(data), "incomeTotal": income},
+        message=f"{len(data)} days read from Yandex OFD, income {income}",
+    )
+
+
+INPUTS = {"companyIds": "a non-empty list of unique Yandex OFD company ids (1-64 of A-Z a-z 0-9 _ -, 120 in all)"}
+KIND = SourceKind(name=NAME, label="OFD sales", enabled=enabled, inputs=INPUTS, plan=plan, fetch=fetch)
