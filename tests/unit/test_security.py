@@ -187,6 +187,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("s3:ListBucket", BUCKET_ARN),
         ("s3:GetObject", f"{PREFIX}*.manifest.json"),
         ("s3:GetObject", f"{PREFIX}*.no-documents.json"),
+        ("s3:GetObject", f"{PREFIX}*/activeplatform/document-keys.json"),  # the audit plans as the run does
         ("sns:Publish", "<OperationsTopic>"),
         ("kms:GenerateDataKey", "arn:OperationsKey"),
         ("kms:Decrypt", "arn:OperationsKey"),

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from ..errors import SourceBadRequest, SourceRefused, SourceServerError, SourceUnavailable
+from ..errors import SourceBadRequest, SourceError, SourceRefused, SourceServerError, SourceUnavailable
 
 TIMEOUT = (5, 30)  # connect, read seconds
 USER_AGENT = "closing-documents-archive/1.0"
@@ -35,7 +35,16 @@ def their_words(response: requests.Response) -> str:
     return "; ".join(found) or response.text[:300]
 
 
-def send(system: str, method: str, url: str, *, what: str, advice: dict[int, str], **kwargs: Any) -> requests.Response:
+def send(
+    system: str,
+    method: str,
+    url: str,
+    *,
+    what: str,
+    advice: dict[int, str],
+    errors: dict[int, type[SourceError]] | None = None,
+    **kwargs: Any,
+) -> requests.Response:
     """The successful answer; a failure raises SourceUnavailable/SourceServerError (retried) or SourceRefused /
     SourceBadRequest (not), with the system's own words and what to do."""
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
@@ -49,6 +58,8 @@ def send(system: str, method: str, url: str, *, what: str, advice: dict[int, str
     text = f"{what}: {system} answered HTTP {status} ({their_words(response)})"
     if status in advice:
         text += f"; {advice[status]}"
+    if errors and status in errors:
+        raise errors[status](text)
     if status >= 500:
         raise SourceServerError(text)
     if status in (401, 403):

@@ -130,7 +130,7 @@ def fetch(context: Fetching) -> Fetched:
             FetchedFile("json", json.dumps(document, ensure_ascii=False, indent=2).encode(), "application/json"),
             FetchedFile("csv", _csv(data), "text/csv; charset=utf-8"),
         ],
-        details={"companyIds": companies or None, "days": len(data), "incomeTotal": income},
+        details={"companyIds": companies or None, "days": len(data), "incomeTotal": income, "api": url},
         message=f"{len(data)} days read from Yandex OFD, income {income}",
     )
 
