@@ -47,7 +47,7 @@ export BC_SKIP_MAPPING := TRUE
 # pinned pip that `sam build` then uses to fetch the layer's arm64 wheels) first.
 SAM := env PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam
 
-section = @printf '\n==================== %s ====================\n' "$(1)"
+section = @printf '\n==================== %s ====================\n' "$(1)" >&2
 
 .PHONY: help setup lint ruff asl validate cfnlint checkov typecheck build pytest test demo format clean distclean
 
@@ -56,7 +56,8 @@ help:
 	@echo "                .venv-checkov (checkov), node_modules"
 	@echo "make test       setup, then: ruff, mypy, asl-validator, sam validate --lint, cfn-lint, checkov, sam build, pytest"
 	@echo "                (what CI runs)"
-	@echo "make demo       setup, then run the local pipeline: .venv/bin/python -m local.run \$$ARGS"
+	@echo "make demo       install .venv only, then run the local pipeline: .venv/bin/python -m local.run \$$ARGS"
+	@echo "                (clean JSON on stdout: make -s demo ARGS=--json)"
 	@echo "make lint       ruff + asl-validator + sam validate --lint + cfn-lint 1.53.0 + checkov"
 	@echo "make cfnlint    the pinned cfn-lint (1.53.0) on template.yaml"
 	@echo "make checkov    checkov on template.yaml: no failed check (skips only inline, with a reason)"
@@ -150,7 +151,9 @@ test: setup ruff typecheck asl validate cfnlint checkov build pytest
 	$(call section,make test: all gates passed)
 
 # ------------------------------------------------------------------------------------------------ misc
-demo: setup
+# The demo needs only .venv (no SAM CLI, cfn-lint, checkov or node_modules: over 1 GB it never uses). Banners go to
+# stderr, so `make -s demo ARGS="--json"` prints nothing but the runner's JSON on stdout.
+demo: $(DEV_STAMP)
 	$(call section,python -m local.run $(ARGS))
 	PYTHONPATH="$(CURDIR):$(CURDIR)/layers/closing_docs/python$${PYTHONPATH:+:$$PYTHONPATH}" \
 	    $(VENV)/bin/python -m local.run $(ARGS)

@@ -47,12 +47,20 @@ def test_state_machine_is_standard_timed_traced_and_logs_no_execution_data():
 
 
 def test_monthly_schedule_is_moscow_time_with_retries_and_a_dead_letter_queue():
-    (event,) = RESOURCES["ClosingDocumentsStateMachine"]["Properties"]["Events"].values()
-    schedule = event["Properties"]
-    assert event["Type"] == "ScheduleV2" and schedule["ScheduleExpressionTimezone"] == "Europe/Moscow"
-    assert schedule["ScheduleExpression"] == {"Ref": "ScheduleExpression"}
-    assert json.loads(schedule["Input"]) == {"scheduledTime": "<aws.scheduler.scheduled-time>"}
-    assert schedule["RetryPolicy"]["MaximumRetryAttempts"] > 0 and "DeadLetterConfig" in schedule
+    events = RESOURCES["ClosingDocumentsStateMachine"]["Properties"]["Events"]
+    for event in events.values():
+        schedule = event["Properties"]
+        assert event["Type"] == "ScheduleV2" and schedule["ScheduleExpressionTimezone"] == "Europe/Moscow"
+        assert schedule["RetryPolicy"]["MaximumRetryAttempts"] > 0 and "DeadLetterConfig" in schedule
+    monthly, direct = events["Monthly"]["Properties"], events["DirectInvoice"]["Properties"]
+    assert monthly["ScheduleExpression"] == {"Ref": "ScheduleExpression"}
+    assert json.loads(monthly["Input"]) == {"scheduledTime": "<aws.scheduler.scheduled-time>"}
+    # Direct's invoice: its own day, only the invoice, and off unless Direct is configured
+    assert json.loads(direct["Input"]) == {
+        "scheduledTime": "<aws.scheduler.scheduled-time>",
+        "reports": ["direct-invoice"],
+    }
+    assert direct["State"] == {"Fn::If": ["DirectOn", {"Ref": "ScheduleState"}, "DISABLED"]}
 
 
 def test_functions_are_python313_arm64_with_the_layer_and_exist_on_disk():

@@ -67,7 +67,7 @@ class Unit(Wire):
     kind: str = reports.DEFAULT_KIND
     campaign_id: int | None = Field(None, ge=1)  # campaign-scoped kinds
     business_id: int | None = Field(None, ge=1)  # business-scoped kinds: Market's business id (GET /v2/campaigns)
-    scope: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]{1,120}$")  # a source's own scope (a document key...)
+    scope: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]{1,200}$")  # a source's own scope (a document key...)
     month: MonthField
     contract_types: list[ContractType] | None = None  # None: all contracts (or the kind has none)
 
