@@ -6,6 +6,7 @@
 #   .venv-lint/     cfn-lint 1.53.0 (deliberately pinned) + its full pinned set, requirements-lint.txt
 #   .venv-checkov/  checkov + its full pinned set, requirements-checkov.txt (its old pins clash with the others)
 #   node_modules/   asl-validator, from package.json + package-lock.json (npm ci)
+#   /usr/bin/chromium  Debian's chromium (make browser, apt-get, when missing): tests/browser open the index page in it
 # Each is (re)installed only when its requirement files change (stamp files inside each directory).
 
 SHELL := bash
@@ -19,6 +20,7 @@ VENV      := .venv
 SAM_VENV  := .venv-sam
 LINT_VENV := .venv-lint
 CHECKOV_VENV := .venv-checkov
+CHROMIUM  ?= /usr/bin/chromium
 TEMPLATE  := template.yaml
 LAYER_REQUIREMENTS := layers/closing_docs/python/requirements.txt
 ASL_FILES  = $(sort $(wildcard statemachine/*.asl.json))
@@ -49,12 +51,13 @@ SAM := env PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam
 
 section = @printf '\n==================== %s ====================\n' "$(1)" >&2
 
-.PHONY: help setup lint ruff asl validate cfnlint checkov typecheck build pytest test demo format clean distclean
+.PHONY: help setup browser lint ruff asl validate cfnlint checkov typecheck build pytest test demo format clean distclean
 
 help:
 	@echo "make setup      install .venv (Python 3.13 + requirements-dev.txt), .venv-sam (SAM CLI), .venv-lint (cfn-lint),"
 	@echo "                .venv-checkov (checkov), node_modules"
-	@echo "make test       setup, then: ruff, mypy, asl-validator, sam validate --lint, cfn-lint, checkov, sam build, pytest"
+	@echo "make test       setup and browser, then: ruff, mypy, asl-validator, sam validate --lint, cfn-lint, checkov,"
+	@echo "                sam build, pytest"
 	@echo "                (what CI runs)"
 	@echo "make demo       install .venv only, then run the local pipeline: .venv/bin/python -m local.run \$$ARGS"
 	@echo "                (clean JSON on stdout: make -s demo ARGS=--json)"
@@ -62,7 +65,8 @@ help:
 	@echo "make cfnlint    the pinned cfn-lint (1.53.0) on template.yaml"
 	@echo "make checkov    checkov on template.yaml: no failed check (skips only inline, with a reason)"
 	@echo "make build      sam build (python3.13, arm64) into .aws-sam/"
-	@echo "make pytest     only the tests (PYTEST_ARGS=... passed to pytest)"
+	@echo "make pytest     only the tests (PYTEST_ARGS=... passed to pytest); needs make browser"
+	@echo "make browser    install Debian's chromium (apt-get, as root) if $(CHROMIUM) is missing: tests/browser use it"
 	@echo "make typecheck  mypy on the closing_docs package"
 	@echo "make format     ruff format + ruff check --fix (rewrites files)"
 	@echo "make clean      remove build output and caches; 'make distclean' also removes venvs and node_modules"
@@ -97,6 +101,25 @@ $(NODE_STAMP): package.json package-lock.json
 	$(call section,setup: node_modules (npm ci))
 	npm ci --no-audit --no-fund
 	touch $@
+
+# Headless Chromium for tests/browser (the archive's index page, README "The archive's index"): Debian's own package,
+# from Debian's registry like any system package, installed only when missing. CI runs as root on a fresh Debian
+# machine; without root this says what to run. The tests fail (not skip) without it. Fonts are only recommended by
+# chromium: fonts-dejavu-core (Cyrillic, and the page's ✓ ∅ ✗) makes screenshots readable on a bare machine.
+browser:
+	$(call section,browser: Debian's chromium for tests/browser)
+	@if [[ -x "$(CHROMIUM)" ]]; then \
+	    echo "$(CHROMIUM) is installed"; \
+	elif [[ "$$(id -u)" -ne 0 ]]; then \
+	    echo "tests/browser need $(CHROMIUM); as root: apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core" >&2; \
+	    exit 1; \
+	elif ! command -v apt-get >/dev/null; then \
+	    echo "no apt-get here: install Chromium and set CHROMIUM=/path/to/it (the tests read it too)" >&2; exit 1; \
+	else \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core; \
+	fi
+	@"$(CHROMIUM)" --version 2>/dev/null || { echo "$(CHROMIUM) does not run" >&2; exit 1; }
 
 # ----------------------------------------------------------------------------------------------- gates
 lint: ruff asl validate cfnlint checkov
@@ -143,11 +166,11 @@ typecheck: setup
 	$(call section,mypy)
 	$(VENV)/bin/mypy
 
-pytest: setup
+pytest: setup browser
 	$(call section,pytest)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-test: setup ruff typecheck asl validate cfnlint checkov build pytest
+test: setup browser ruff typecheck asl validate cfnlint checkov build pytest
 	$(call section,make test: all gates passed)
 
 # ------------------------------------------------------------------------------------------------ misc

@@ -1,8 +1,10 @@
 """Embedded AWS: the real state machine and handlers on moto, in this process, with no account.
 
 ``EmbeddedAws`` starts moto with its Step Functions interpreter (which executes the real
-``statemachine/*.asl.json``), creates the bucket, topic, secret, functions and state machine as
-template.yaml declares them, and makes three substitutions that running locally needs:
+``statemachine/*.asl.json``), creates the buckets, topics, secrets, functions and state machines as
+template.yaml declares them (``state_machine_arns`` by logical id; ``run``/``start_execution`` start the main one,
+ClosingDocumentsStateMachine, unless given ``state_machine``, e.g. FixityStateMachine), and makes three
+substitutions that running locally needs:
 
 * moto runs Lambda functions in Docker; here each invocation calls the real handler in-process, with the
   template's environment and the layer on ``sys.path``; a raised exception becomes the function error
@@ -46,6 +48,7 @@ from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from local.template import ROOT, Resolver, load_template
 
 REGION = "eu-central-1"
+MAIN_STATE_MACHINE = "ClosingDocumentsStateMachine"  # what start_execution and run start unless told otherwise
 ACCOUNT = "123456789012"
 LAYER_DIR = ROOT / "layers" / "closing_docs" / "python"
 # Resource types the harness creates, and those that have no local effect.
@@ -261,6 +264,8 @@ class EmbeddedAws:
         self.environment: dict[str, str] = {}
         self.bucket = self.topic_arn = self.state_machine_arn = ""
         self.topic_arns: dict[str, str] = {}  # logical id -> ARN
+        # logical id -> ARN of every state machine; state_machine_arn is the main one (ClosingDocumentsStateMachine)
+        self.state_machine_arns: dict[str, str] = {}
         self._queue_urls: dict[str, str] = {}  # topic logical id -> its capture queue
         self._stack = contextlib.ExitStack()
 
@@ -421,19 +426,24 @@ class EmbeddedAws:
             definition = (ROOT / props["DefinitionUri"]).read_text()
             for key, value in resolve(props.get("DefinitionSubstitutions", {})).items():
                 definition = definition.replace("${" + key + "}", str(value))
-            self.state_machine_arn = self.client("stepfunctions").create_state_machine(
+            arn = self.client("stepfunctions").create_state_machine(
                 name=resolve(props.get("Name", f"{self.stack_name}-{logical}")),
                 definition=definition,
                 roleArn=role,
                 type=props.get("Type", "STANDARD"),
             )["stateMachineArn"]
-            resolver.refs[logical] = self.state_machine_arn
+            self.state_machine_arns[logical] = arn
+            if logical == MAIN_STATE_MACHINE or not self.state_machine_arn:
+                self.state_machine_arn = arn
+            resolver.refs[logical] = arn
 
     # --- using it ----------------------------------------------------------------------------------
 
-    def start_execution(self, start_input: Any, name: str | None = None) -> str:
+    def start_execution(self, start_input: Any, name: str | None = None, state_machine: str | None = None) -> str:
+        """Start the main state machine, or ``state_machine`` (a logical id, e.g. FixityStateMachine)."""
+        arn = self.state_machine_arns[state_machine] if state_machine else self.state_machine_arn
         return self.client("stepfunctions").start_execution(
-            stateMachineArn=self.state_machine_arn, name=name or f"local-{uuid.uuid4()}", input=json.dumps(start_input)
+            stateMachineArn=arn, name=name or f"local-{uuid.uuid4()}", input=json.dumps(start_input)
         )["executionArn"]
 
     def wait_for(self, execution_arn: str, timeout: float = 120.0) -> Execution:
@@ -454,8 +464,8 @@ class EmbeddedAws:
             cause=described.get("cause"),
         )
 
-    def run(self, start_input: Any, timeout: float = 120.0) -> Execution:
-        return self.wait_for(self.start_execution(start_input), timeout)
+    def run(self, start_input: Any, timeout: float = 120.0, state_machine: str | None = None) -> Execution:
+        return self.wait_for(self.start_execution(start_input, state_machine=state_machine), timeout)
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")

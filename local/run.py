@@ -34,6 +34,7 @@ import boto3
 from local import run_sources
 from local.aws import LAYER_DIR, REGION, EmbeddedAws
 from local.emulator import MarketEmulator
+from local.progress import Progress
 
 EMULATOR_TIME_SCALE = 0.01
 
@@ -122,6 +123,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"multiply every Wait and Retry delay (default 1; {EMULATOR_TIME_SCALE} with the emulator)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument(
         "--log", type=Path, metavar="FILE", help="write the functions' logs here (default: a temp file)"
     )
@@ -230,6 +232,7 @@ def run_source(args: argparse.Namespace, log: TextIO) -> tuple[dict[str, Any], s
         EmbeddedAws(
             api_key="unused", parameters={"NoticeMode": "EACH", **parameters}, time_scale=scale, secrets=secrets_
         ) as aws,
+        _progress(aws, args),
         contextlib.redirect_stdout(log),
         contextlib.redirect_stderr(log),
     ):
@@ -243,6 +246,13 @@ def run_source(args: argparse.Namespace, log: TextIO) -> tuple[dict[str, Any], s
                 run_sources.keep_direct_state(args, lock_table)
         result = _result(execution, aws, args)
         return result, summary(result, args.api_url, False, aws.bucket, args.out, Path(log.name))
+
+
+def _progress(aws: EmbeddedAws, args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
+    """Progress on the real stderr (a live line on a terminal), unless --quiet."""
+    if args.quiet:
+        return contextlib.nullcontext()
+    return Progress(aws, sys.stderr, live=sys.stderr.isatty())
 
 
 def run(args: argparse.Namespace, log: TextIO) -> tuple[dict[str, Any], str]:
@@ -261,6 +271,7 @@ def run(args: argparse.Namespace, log: TextIO) -> tuple[dict[str, Any], str]:
             time_scale=scale,
             market_url=api_url,
         ) as aws,
+        _progress(aws, args),
         contextlib.redirect_stdout(log),
         contextlib.redirect_stderr(log),
     ):
@@ -272,6 +283,8 @@ def run(args: argparse.Namespace, log: TextIO) -> tuple[dict[str, Any], str]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     log_path = args.log or Path(tempfile.mkstemp(prefix="closing-docs-", suffix=".log")[1])
+    if not args.quiet:
+        print(f"Function logs: {log_path}", file=sys.stderr, flush=True)
     with log_path.open("w") as log:
         result, text = run(args, log)
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else text)

@@ -31,6 +31,7 @@ _TAGS = {
     "!Or": "Fn::Or",
     "!Select": "Fn::Select",
     "!Split": "Fn::Split",
+    "!FindInMap": "Fn::FindInMap",
 }
 
 
@@ -134,6 +135,9 @@ class Resolver:
         if function == "Fn::If":
             name, if_true, if_false = argument
             return self._resolve(if_true if self.condition(name) else if_false)
+        if function == "Fn::FindInMap":
+            mapping, top, second = (self._resolve(part) for part in argument)
+            return self.template["Mappings"][mapping][top][second]
         if function == "Condition":
             return self.condition(argument)
         raise NotImplementedError(f"the local harness does not resolve {function}")

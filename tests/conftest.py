@@ -1,5 +1,9 @@
-"""Shared fixtures: the Market emulator on 127.0.0.1 and embedded AWS running the real state machine."""
+"""Shared fixtures: the Market emulator on 127.0.0.1 and embedded AWS running the real state machine.
 
+The tests read English notices (NoticeLanguage en): the stack's default is Russian, which tests of their own check.
+"""
+
+import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -11,6 +15,7 @@ from local.emulator import MarketEmulator
 TOKEN = "test-token-5f2c9a"  # the emulator's business token; must never show up in any output
 TIME_SCALE = 0.005  # 1 emulated second = 5 ms: a 100 s report generates in half a second
 CAMPAIGNS = [1001, 1002, 1003]
+os.environ.setdefault("NOTICE_LANGUAGE", "en")  # for the layer called in-process, outside embedded AWS
 
 
 @pytest.fixture
@@ -34,7 +39,7 @@ def aws_maker(market: MarketEmulator, api_key: str, **defaults: str) -> Iterator
         def make(api_key: str = api_key, **parameters: str) -> EmbeddedAws:
             aws = EmbeddedAws(
                 api_key=api_key,
-                parameters={**defaults, **parameters},
+                parameters={"NoticeLanguage": "en", **defaults, **parameters},
                 time_scale=TIME_SCALE,
                 market_url=market.base_url,
             )

@@ -34,7 +34,8 @@ def test_default_run_archives_on_the_emulator_and_copies_out(tmp_path: Path):
     report = json.loads(result.stdout)
     assert report["status"] == "SUCCEEDED"
     zips = [a for a in report["archives"] if a["key"].endswith(".zip")]
-    assert len(zips) == 2 and len(report["archives"]) == 5  # 2 ZIPs, 2 manifests, the month's pack.json
+    # 2 ZIPs, 2 manifests, the month's pack.json, the business's index.html and index.csv
+    assert len(zips) == 2 and len(report["archives"]) == 7
     for archive in report["archives"]:
         assert (tmp_path / archive["key"]).stat().st_size == archive["size"]
     assert sorted(n["attributes"]["status"] for n in report["notifications"]) == ["ARCHIVED", "ARCHIVED", "RUN_SUMMARY"]
@@ -45,8 +46,10 @@ def test_backfill_over_several_emulated_businesses(tmp_path: Path):
     result = run("--businesses", "2", "--shops", "2", "--months", "2025-10..2025-11", "--notice-mode", "SUMMARY")
 
     assert result.returncode == 0, result.stderr
-    assert "business-1: 4 archived" in result.stdout and "business-2: 4 archived" in result.stdout
-    assert result.stdout.count("s3://") == 16 + 4 and result.stdout.count("Closing documents run summary: OK") == 1
+    # the stack's default language: Russian (NoticeLanguage ru)
+    assert "business-1: в архиве: 4" in result.stdout and "business-2: в архиве: 4" in result.stdout
+    # 16 ZIPs and manifests, 4 pack.json, each business's index.html and index.csv
+    assert result.stdout.count("s3://") == 16 + 4 + 4 and result.stdout.count("Итоги архива документов: OK") == 1
 
 
 @pytest.fixture
@@ -89,8 +92,8 @@ def test_api_url_points_the_runner_at_another_server(market, token, campaign, ex
     }
     assert summary["attributes"] == {"status": "RUN_SUMMARY", "outcome": "FAILED" if exit_code else "OK"}
     # ARCHIVED: the ZIP and its manifest; NO_DOCUMENTS: the no-documents marker the audit reads; FAILED: nothing;
-    # and the month's pack.json, which lists it with its status
-    assert len(report["archives"]) == {"ARCHIVED": 2, "NO_DOCUMENTS": 1, "FAILED": 0}[status] + 1
+    # and the month's pack.json, which lists it with its status; and the business's index.html and index.csv
+    assert len(report["archives"]) == {"ARCHIVED": 2, "NO_DOCUMENTS": 1, "FAILED": 0}[status] + 3
     assert market.count("generate") == 1
     for text in (result.stdout, result.stderr):
         assert token not in text and "signature=" not in text
@@ -201,3 +204,19 @@ def test_an_unknown_kind_is_refused_before_any_market_call(market, token):
     assert result.returncode != 0 and market.calls == []
     assert "--report" in result.stderr and "reports" in result.stderr
     assert all(kind in result.stderr for kind in PACK)
+
+
+def test_progress_goes_to_stderr_and_json_stays_clean():
+    result = run("--month", "2025-12", "--json", "--time-scale", str(TIME_SCALE))
+    assert result.returncode == 0, result.stderr
+    json.loads(result.stdout)  # nothing but the JSON on stdout
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Function logs: /") and lines[-1] == "2 of 2 done | ARCHIVED 2"
+
+
+def test_an_unreachable_api_is_said_at_the_first_failure_with_every_retry():
+    result = run(*("--api-url", "http://127.0.0.1:9", "--api-key", "k", "--campaign-id", "1", "--month", "2025-11"),
+                 *("--time-scale", "0.005", "--json"))  # fmt: skip
+    assert result.returncode == 1
+    failures = [line for line in result.stderr.splitlines() if line.startswith("a step failed")]
+    assert len(failures) == 6 and all("MarketUnavailable" in line and "no answer" in line for line in failures)

@@ -47,6 +47,7 @@ def make(emulator, platform):
             parameters={
                 "CampaignIds": "1001",
                 "NoticeMode": "EACH",
+                "NoticeLanguage": "en",
                 "ActivePlatformApiUrl": platform.base_url,
                 **parameters,
             },

@@ -37,6 +37,7 @@ def make(emulator, direct):
             parameters={
                 "CampaignIds": "1001",
                 "NoticeMode": "EACH",
+                "NoticeLanguage": "en",
                 "DirectApiUrl": direct.base_url,
                 "DirectPayments": "3193279:50000:RUB,3193244:1200.50:RUB",
                 **parameters,

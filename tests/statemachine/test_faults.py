@@ -16,6 +16,7 @@ from local.emulator import Fault, MarketEmulator
 MONTH = "2025-12"
 ZIP = "closing-documents/2025-12/default/1001/closing-documents_1001_2025-12_ALL.zip"
 PACK = "closing-documents/2025-12/default/pack.json"
+INDEX = ["closing-documents/default/index.csv", "closing-documents/default/index.html"]  # the archive's index
 
 
 def run_one(aws: EmbeddedAws, start: dict | None = None):
@@ -38,7 +39,7 @@ def assert_failed_with_nothing_stored(aws: EmbeddedAws, execution, bodies, error
     (body,) = bodies
     assert body["status"] == "FAILED" and body["error"] == error, body
     objects = aws.objects()
-    assert list(objects) == [PACK] and aws.open_uploads() == [], "only pack.json, which lists the failure"
+    assert list(objects) == [PACK, *INDEX] and aws.open_uploads() == [], "only pack.json and the index: the failure"
     (entry,) = json.loads(objects[PACK])["entries"]
     assert (entry["status"], entry["error"], entry["key"]) == ("FAILED", error, None)
     assert aws.client("dynamodb").scan(TableName=aws.environment["LOCK_TABLE"])["Items"] == [], "lock not released"

@@ -12,6 +12,7 @@ from local.emulator import MarketEmulator
 MONTH = "2025-12"
 ZIP_KEY = "closing-documents/2025-12/default/{c}/closing-documents_{c}_2025-12_ALL.zip"
 PACK = "closing-documents/2025-12/default/pack.json"
+INDEX = ["closing-documents/default/index.csv", "closing-documents/default/index.html"]  # the archive's index
 
 
 def pack_entries(aws: EmbeddedAws) -> list[dict]:
@@ -28,7 +29,7 @@ def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedA
     assert execution.status == "SUCCEEDED", execution.cause
     objects = aws.objects()
     zip_key = ZIP_KEY.format(c=1001)
-    assert sorted(objects) == sorted([PACK, zip_key.replace(".zip", ".manifest.json"), zip_key])
+    assert sorted(objects) == sorted([PACK, *INDEX, zip_key.replace(".zip", ".manifest.json"), zip_key])
     (report_id,) = emulator.reports
     body = objects[zip_key]
     assert body == emulator.report_bytes(report_id)
@@ -86,7 +87,7 @@ def test_report_failed_is_announced_with_the_reason(aws: EmbeddedAws, emulator: 
     assert notice.attributes["status"] == "FAILED" and message["error"] == "ReportFailed"
     assert "check the campaign id and the month" in message["cause"]
     assert message["reportId"] in emulator.reports
-    assert list(aws.objects()) == [PACK] and emulator.count("download") == 0
+    assert list(aws.objects()) == [PACK, *INDEX] and emulator.count("download") == 0
     assert [(e["status"], e["error"], e["key"]) for e in pack_entries(aws)] == [("FAILED", "ReportFailed", None)]
 
 
@@ -98,7 +99,7 @@ def test_no_data_is_no_documents_not_a_failure(aws: EmbeddedAws, emulator: Marke
     (notice,) = aws.notifications()
     assert notice.attributes["status"] == "NO_DOCUMENTS"
     assert notice.body()["message"].startswith("Closing documents 2025-12 for default campaign 1001: Yandex Market has")
-    (marker_key,) = set(aws.objects()) - {PACK}  # no archive; the monthly audit's evidence that nothing is missing
+    (marker_key,) = set(aws.objects()) - {PACK, *INDEX}  # no archive; the audit's evidence that nothing is missing
     assert marker_key == ZIP_KEY.format(c=1001).replace(".zip", ".no-documents.json")
     marker = json.loads(aws.objects()[marker_key])
     assert marker["reportStatus"] == "NO_DATA" and marker["campaignId"] == 1001 and marker["month"] == MONTH
@@ -118,7 +119,7 @@ def test_attempt_cap_ends_in_report_timeout(make_aws, emulator: MarketEmulator):
     message = notice.body()
     assert message["error"] == "ReportTimeout"
     assert "still not ready after 2 status checks" in message["cause"]
-    assert emulator.count("info") == 2 and list(aws.objects()) == [PACK]
+    assert emulator.count("info") == 2 and list(aws.objects()) == [PACK, *INDEX]
 
 
 def test_invalid_input_fails_the_first_step_without_calling_market(aws: EmbeddedAws, emulator: MarketEmulator):
@@ -168,3 +169,30 @@ def test_contract_types_are_sent_and_part_of_the_key(aws: EmbeddedAws, emulator:
         "contractTypes": ["INCOME", "MARKETING"],
     }
     assert any(k.endswith("_2025-12_INCOME-MARKETING.zip") for k in aws.objects())
+
+
+def test_with_default_parameters_the_notices_speak_russian(emulator: MarketEmulator):
+    from tests.conftest import TIME_SCALE, TOKEN
+
+    with EmbeddedAws(api_key=TOKEN, parameters={"CampaignIds": "1001"}, time_scale=TIME_SCALE,
+                     market_url=emulator.base_url) as aws:  # fmt: skip
+        emulator.set_outcome(1002, "FAILED")
+        execution = aws.run({"month": MONTH, "campaignIds": [1001, 1002]})
+        notices = aws.notifications()
+
+    assert execution.status == "FAILED"
+    subjects = sorted(n.subject for n in notices)
+    assert subjects == [
+        "Закрывающие документы 2025-12, default, магазин 1001: ARCHIVED",
+        "Закрывающие документы 2025-12, default, магазин 1002: FAILED",
+        "Итоги архива документов: FAILED",
+    ]
+    bodies = {n.subject: n.body() for n in notices}
+    archived = bodies[subjects[0]]
+    assert archived["status"] == "ARCHIVED" and "сохранено в архив" in archived["message"]  # keys and values stay
+    failed = bodies[subjects[1]]
+    assert failed["error"] == "ReportFailed" and "архивирование не удалось" in failed["message"]
+    assert "Яндекс не смог сформировать отчёт" in failed["cause"]
+    summary = bodies[subjects[2]]
+    assert summary["kind"] == "RUN_SUMMARY" and summary["message"].startswith("Документы за 2025-12: с ошибкой: 1")
+    assert "в архиве: 1" in summary["message"]

@@ -29,6 +29,7 @@ KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-123
 XRAY = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
 BUCKET_ARN = "arn:ArchiveBucket"
 PREFIX = f"{BUCKET_ARN}/closing-documents/"
+WORK_ARN = "arn:FixityWorkBucket"  # the fixity runs' work lists, results and reports
 
 
 def resolver(**parameters: str) -> Resolver:
@@ -161,6 +162,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("s3:GetObject", f"{PREFIX}*.no-documents.json"),
         ("s3:GetObject", f"{PREFIX}*/pack.json"),
         ("s3:PutObject", f"{PREFIX}*/pack.json"),
+        ("s3:PutObject", f"{PREFIX}*/index.html"),  # the archive's index, per business
+        ("s3:PutObject", f"{PREFIX}*/index.csv"),
         ("s3:ListBucket", BUCKET_ARN),
     },
     "GenerateReportFunction": {
@@ -193,7 +196,27 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("kms:Decrypt", "arn:OperationsKey"),
         ("sqs:SendMessage", "arn:ScheduleDeadLetterQueue"),
     },
+    # Fixity: read-only on the archive; writes only to its own work bucket.
+    "FixityListFunction": {
+        ("s3:ListBucket", BUCKET_ARN),
+        ("s3:PutObject", f"{WORK_ARN}/runs/*/work.json"),
+    },
+    "FixityCheckFunction": {
+        ("s3:GetObject", f"{PREFIX}*"),
+        ("s3:GetObjectVersion", f"{PREFIX}*"),  # the version a manifest names, when it is no longer the current one
+        ("s3:ListBucket", BUCKET_ARN),
+        ("s3:PutObject", f"{WORK_ARN}/runs/*/results/*"),
+    },
+    "FixityReportFunction": {
+        ("s3:ListBucket", WORK_ARN),
+        ("s3:GetObject", f"{WORK_ARN}/runs/*"),
+        ("s3:PutObject", f"{WORK_ARN}/runs/*/report.json"),
+        ("sns:Publish", "<OperationsTopic>"),
+        ("kms:GenerateDataKey", "arn:OperationsKey"),
+        ("kms:Decrypt", "arn:OperationsKey"),
+    },
 }
+FIXITY_FUNCTIONS = {"FixityListFunction", "FixityCheckFunction", "FixityReportFunction"}
 # What each may do with a customer managed archive key (only through S3, only for this bucket).
 ARCHIVE_KEY_ACTIONS = {
     "GenerateReportFunction": {"kms:Decrypt"},
@@ -201,6 +224,7 @@ ARCHIVE_KEY_ACTIONS = {
     "ArchiveReportFunction": {"kms:GenerateDataKey", "kms:Decrypt"},
     "SummarizeRunFunction": {"kms:GenerateDataKey", "kms:Decrypt"},
     "AuditArchiveFunction": {"kms:Decrypt"},
+    "FixityCheckFunction": {"kms:Decrypt"},
 }
 
 
@@ -258,6 +282,9 @@ def test_only_the_archive_step_writes_archives_and_nobody_deletes():
             assert not action.startswith(("s3:Delete", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:Bypass"))
             assert action != "s3:*"
             if action == "s3:PutObject":
+                if function in FIXITY_FUNCTIONS:  # fixity writes only its own work, never the archive
+                    assert resource.startswith(f"{WORK_ARN}/runs/")
+                    continue
                 assert resource.startswith(PREFIX)
                 if resource.endswith((".zip", ".manifest.json")):
                     assert function == "ArchiveReportFunction"
@@ -274,7 +301,7 @@ def test_state_machine_invokes_only_its_functions_and_publishes_only_notices():
     assert (
         invoked
         == {f"arn:{name}" for name in substituted}
-        == {f"arn:{name}" for name in EXPECTED if name != "AuditArchiveFunction"}
+        == {f"arn:{name}" for name in EXPECTED if name != "AuditArchiveFunction" and name not in FIXITY_FUNCTIONS}
     )
     assert {r for a, r in grants(found) if a.startswith("sns:")} == {"<NotificationTopic>"}
     assert {r for a, r in grants(found) if a.startswith("kms:")} == {"arn:NotificationKey"}
@@ -297,10 +324,75 @@ def test_state_machine_invokes_only_its_functions_and_publishes_only_notices():
     )
 
 
+def test_the_fixity_machine_invokes_only_its_functions_and_reads_only_its_work_list():
+    machine = RESOURCES["FixityStateMachine"]["Properties"]
+    assert all(set(policy) == {"Statement"} for policy in machine["Policies"]), "no SAM policy template"
+    found = [s for policy in resolver().resolve(machine["Policies"]) for s in policy["Statement"]]
+    substituted = {
+        v["Fn::GetAtt"][0] for k, v in machine["DefinitionSubstitutions"].items() if k.endswith("FunctionArn")
+    }
+    assert substituted == FIXITY_FUNCTIONS
+    machine_arn = "arn:aws:states:eu-central-1:123456789012:stateMachine:stack-fixity"
+    assert grants([s for s in found if s["Resource"] != "*"]) == {
+        *(("lambda:InvokeFunction", f"arn:{name}") for name in FIXITY_FUNCTIONS),
+        ("s3:GetObject", f"{WORK_ARN}/runs/*/work.json"),  # the Distributed Map's ItemReader
+        ("states:StartExecution", machine_arn),
+        ("states:DescribeExecution", "arn:aws:states:eu-central-1:123456789012:execution:stack-fixity/*"),
+        ("states:StopExecution", "arn:aws:states:eu-central-1:123456789012:execution:stack-fixity/*"),
+    }
+    assert properties("FixityStateMachine")["Name"] == machine_arn.rsplit(":", 1)[1]
+    (anywhere,) = [s for s in found if s["Resource"] == "*"]
+    assert all(action.startswith("logs:") for action in anywhere["Action"])  # log delivery: AWS takes no resource
+    assert machine["Logging"]["Destinations"] == [
+        {"CloudWatchLogsLogGroup": {"LogGroupArn": {"Fn::GetAtt": ["FixityStateMachineLogGroup", "Arn"]}}}
+    ]
+
+
+def test_the_fixity_work_bucket_is_private_encrypted_tls_only_and_expires():
+    bucket = properties("FixityWorkBucket")
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }
+    assert bucket["PublicAccessBlockConfiguration"] == dict.fromkeys(
+        ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"], True
+    )
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] > 366  # a year of quarterly reports, then gone
+    (deny,) = properties("FixityWorkBucketPolicy")["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == [WORK_ARN, f"{WORK_ARN}/*"]
+
+
+def test_the_fixity_functions_read_the_archive_and_write_only_their_log_groups():
+    for name, path in (
+        ("FixityListFunction", "list"),
+        ("FixityCheckFunction", "check"),
+        ("FixityReportFunction", "report"),
+    ):
+        log_group = properties(functions()[name]["LoggingConfig"]["LogGroup"]["Ref"], LogRetentionDays="365")
+        assert log_group == {"LogGroupName": f"/aws/lambda/stack-fixity-{path}", "RetentionInDays": "365"}
+    (listing,) = [s for s in statements(role_of("FixityListFunction")) if s["Action"] == "s3:ListBucket"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": "closing-documents/*"}}
+    archive_actions = {
+        action
+        for name in FIXITY_FUNCTIONS
+        for action, resource in grants(statements(role_of(name)))
+        if resource.startswith(BUCKET_ARN)
+    }
+    assert archive_actions == {"s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion"}, (
+        "fixity never writes the archive"
+    )
+
+
 def test_schedules_use_the_roles_sam_generates():
     """SAM gives each ScheduleV2 a role allowing only its target (states:StartExecution on this state machine,
     lambda:InvokeFunction on the audit) and sqs:SendMessage on the dead-letter queue: no RoleArn of our own."""
-    for resource in (RESOURCES["ClosingDocumentsStateMachine"], RESOURCES["AuditArchiveFunction"]):
+    for resource in (
+        RESOURCES["ClosingDocumentsStateMachine"],
+        RESOURCES["AuditArchiveFunction"],
+        RESOURCES["FixityStateMachine"],
+    ):
         for event in resource["Properties"]["Events"].values():
             assert event["Type"] == "ScheduleV2" and "RoleArn" not in event["Properties"]
             assert event["Properties"]["DeadLetterConfig"] == {
@@ -371,6 +463,8 @@ ALARMS = {
         "queuename:ScheduleDeadLetterQueue",
     ),
     "MissingArchivesAlarm": ("ClosingDocuments", "MissingArchives", "service", "closing-documents"),
+    "FixityProblemsAlarm": ("ClosingDocuments", "FixityProblems", "service", "closing-documents"),
+    "FixityRunsFailedAlarm": ("AWS/States", "ExecutionsFailed", "StateMachineArn", "<FixityStateMachine>"),
 }
 
 

@@ -58,7 +58,9 @@ def functions(template: dict[str, Any]) -> list[str]:
 
 
 def state_machine(template: dict[str, Any]) -> dict[str, Any]:
-    (machine,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::StateMachine")
+    """The main state machine (the template also declares the fixity one)."""
+    machine = template["Resources"]["ClosingDocumentsStateMachine"]
+    assert machine["Type"] == "AWS::Serverless::StateMachine"
     return machine["Properties"]
 
 

@@ -35,6 +35,7 @@ from .models import (
     NoDocumentsMarker,
     RunPlan,
 )
+from .texts import say
 from .unit import month_folder
 
 SNS_MAX_BYTES = 256 * 1024
@@ -52,7 +53,7 @@ def _covers(types: list[ContractType] | None) -> set[ContractType]:
 
 
 def _label(types: list[ContractType] | set[ContractType] | None) -> str:
-    return ", ".join(sorted(types)) if types and set(types) != set(ALL_TYPES) else "all contracts"
+    return ", ".join(sorted(types)) if types and set(types) != set(ALL_TYPES) else say("all_contracts")
 
 
 def months_label(months: list[str]) -> str:
@@ -154,16 +155,21 @@ def audit_plan(plan: RunPlan, store: ArchiveStore, prefix: str) -> AuditReport:
     months = months_label(plan.months)
     where = f"s3://{store.bucket}/{prefix}/"
     head = (
-        f"Monthly documents archive audit {months}: {len(missing)} of {len(items)} report(s) MISSING "
-        f"from {where}; start those months again (README, Runbook)."
+        say("audit.missing", months=months, missing=len(missing), total=len(items), where=where)
         if missing
-        else f"Monthly documents archive audit {months}: all {len(items)} report(s) are in {where} "
-        f"({counts['ARCHIVED']} archived, {counts['NO_DOCUMENTS']} without documents)."
+        else say(
+            "audit.ok",
+            months=months,
+            total=len(items),
+            where=where,
+            archived=counts["ARCHIVED"],
+            no_documents=counts["NO_DOCUMENTS"],
+        )
     )
-    lines = [f"MISSING {i.title} ({_label(i.contract_types)}): {i.reason}" for i in missing]
-    lines += [f"no documents (Yandex: NO_DATA): {i.title} ({_label(i.contract_types)})" for i in no_documents]
+    lines = [say("audit.missing_line", title=i.title, types=_label(i.contract_types), reason=i.reason) for i in missing]
+    lines += [say("audit.no_documents_line", title=i.title, types=_label(i.contract_types)) for i in no_documents]
     lines += [
-        f"left out {u.business} campaign {u.campaign_id}: Yandex reports its API as {u.api_availability}"
+        say("audit.left_out", business=u.business, campaign=u.campaign_id, availability=u.api_availability)
         for u in left_out
     ]
     return AuditReport(
@@ -187,9 +193,7 @@ def publish(sns: Any, topic_arn: str, report: AuditReport) -> str:
         head = report.message.split("\n", 1)[0]
         cut = report.model_copy(update={"no_documents": [], "message": head + " (list cut to fit SNS)"})
         body = json.dumps(cut.wire(), ensure_ascii=False)
-    subject = (
-        f"Monthly documents archive audit {months_label(report.months)}: {report.counts['MISSING']} report(s) MISSING"
-    )
+    subject = say("audit.subject", months=months_label(report.months), missing=report.counts["MISSING"])
     response = sns.publish(
         TopicArn=topic_arn,
         Subject=subject[:100],

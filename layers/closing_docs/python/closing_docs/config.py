@@ -23,6 +23,7 @@ DEFAULT_DOWNLOAD_ALLOWED = (
 
 
 ReportFormat = Literal["FILE", "CSV", "JSON"]
+Language = Literal["ru", "en"]
 
 
 def _split(value: object) -> object:
@@ -59,6 +60,7 @@ class Settings(BaseModel):
     secret_max_age_seconds: int = Field(300, alias="SECRET_MAX_AGE_SECONDS", ge=0)
     reports: tuple[str, ...] = Field((reports.DEFAULT_KIND,), alias="REPORTS", min_length=1)  # the kinds archived
     report_format: ReportFormat = Field("FILE", alias="REPORT_FORMAT")  # table reports: XLSX, or ZIPs of sheets
+    notice_language: Language = Field("ru", alias="NOTICE_LANGUAGE")  # what people read: notices, summary, index
 
     @field_validator("default_campaign_ids", "default_contract_types", "download_allowed", "reports", mode="before")
     @classmethod

@@ -182,6 +182,7 @@ class StoredFile(Wire):
     key: str
     sha256: str
     size_bytes: int
+    version_id: str | None = None  # the S3 version written (fixity checks it is still the current one)
 
 
 class Manifest(Unit):
@@ -192,6 +193,9 @@ class Manifest(Unit):
     zip_key: str  # the archived file (every format Yandex serves is a ZIP container: ZIP, XLSX)
     sha256: str
     size_bytes: int
+    # The S3 version of zip_key that was written (absent in manifests written before it was recorded): the fixity
+    # check reports it when it is no longer the current version.
+    version_id: str | None = None
     documents: list[Document]
     request: dict[str, Any] | None = None  # the body sent to generate it
     format: str | None = None  # table reports: FILE (XLSX), CSV or JSON (ZIPs of sheets)

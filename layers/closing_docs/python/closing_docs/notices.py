@@ -17,6 +17,7 @@ from .models import (
     RunSummary,
     SummarizeEvent,
 )
+from .texts import say
 
 
 def _notice(
@@ -40,8 +41,8 @@ def _where(bucket: str, manifest: Manifest) -> dict[str, Any]:
 
 def _contents(manifest: Manifest) -> str:
     if manifest.sheets is not None:
-        return f"{len(manifest.sheets)} sheets ({', '.join(manifest.sheets)})"
-    return f"{len(manifest.documents)} documents"
+        return say("contents.sheets", count=len(manifest.sheets), names=", ".join(manifest.sheets))
+    return say("contents.documents", count=len(manifest.documents))
 
 
 def archived(job: Job, manifest: Manifest, bucket: str, execution_id: str, said: str = "") -> Notice:
@@ -52,14 +53,14 @@ def archived(job: Job, manifest: Manifest, bucket: str, execution_id: str, said:
         job,
         manifest.report_id,
         execution_id,
-        f"{job.title}: archived, {contents}, {manifest.size_bytes} bytes, SHA-256 {manifest.sha256}.",
+        say("archived", title=job.title, contents=contents, size=manifest.size_bytes, sha256=manifest.sha256),
         **_where(bucket, manifest),
     )
 
 
 def nothing_from_source(job: Job, why: str, execution_id: str) -> Notice:
     """A source with nothing to archive for the unit (not a failure): why, in the source's terms."""
-    return _notice("NO_DOCUMENTS", job, None, execution_id, f"{job.title}: nothing to archive. {why}")
+    return _notice("NO_DOCUMENTS", job, None, execution_id, say("nothing", title=job.title, why=why))
 
 
 def no_documents(job: Job, report_id: str, execution_id: str) -> Notice:
@@ -68,9 +69,7 @@ def no_documents(job: Job, report_id: str, execution_id: str) -> Notice:
         job,
         report_id,
         execution_id,
-        f"{job.title}: Yandex Market has no data for it (report status NO_DATA). Closing documents for a month "
-        "appear during the first working days of the next month; if the month had sales, check that the id is a "
-        "campaign id and start it again later.",
+        say("no_documents", title=job.title),
     )
 
 
@@ -80,8 +79,7 @@ def already_archived(job: Job, manifest: Manifest, bucket: str, execution_id: st
         job,
         manifest.report_id,
         execution_id,
-        f"{job.title}: archived already ({manifest.archived_at:%Y-%m-%d}); nothing was requested. Start with "
-        "force=true to archive it again.",
+        say("already_archived", title=job.title, date=f"{manifest.archived_at:%Y-%m-%d}"),
         **_where(bucket, manifest),
     )
 
@@ -92,8 +90,7 @@ def in_progress(job: Job, owner: str, execution_id: str) -> Notice:
         job,
         None,
         execution_id,
-        f"{job.title}: being archived by another execution ({owner}); this one requested nothing. Its notice "
-        "follows from that execution.",
+        say("in_progress", title=job.title, owner=owner),
     )
 
 
@@ -103,20 +100,20 @@ def not_published(job: Job, report_id: str, execution_id: str, days: int, last_s
         job,
         report_id,
         execution_id,
-        f"{job.title}: Yandex Market has not published it: the report was {last_status} on each of {days + 1} "
-        "daily attempts. Check that the id is a campaign id; start the month by hand once the documents appear "
-        "in the seller cabinet.",
+        say("not_published", title=job.title, status=last_status, days=days + 1),
     )
 
 
 def _scope(outcome: Outcome) -> str:
-    return (
-        f"campaign {outcome.campaign_id}" if outcome.campaign_id is not None else f"business id {outcome.business_id}"
-    )
+    if outcome.campaign_id is not None:
+        return say("scope.campaign", id=outcome.campaign_id)
+    if outcome.business_id is not None:
+        return say("scope.business", id=outcome.business_id)
+    return outcome.scope or ""
 
 
 def _counted(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {status.lower().replace('_', ' ')}" for status, n in counts.items() if n)
+    return ", ".join(say("count", status=say(f"status.{status}"), n=n) for status, n in counts.items() if n)
 
 
 def run_summary(event: SummarizeEvent) -> RunSummary:
@@ -146,20 +143,24 @@ def run_summary(event: SummarizeEvent) -> RunSummary:
         if len(b.kinds) > 1:
             lines += [f"  {kind}: {_counted(counts)}" for kind, counts in b.kinds.items()]
     lines += [
-        f"FAILED {o.business} {o.kind} {_scope(o)} {o.month}: {o.error}: {o.cause}"
+        say(
+            "summary.failed_line",
+            business=o.business,
+            kind=o.kind,
+            scope=_scope(o),
+            month=o.month,
+            error=o.error,
+            cause=o.cause,
+        )
         for b in businesses
         for o in b.failed
     ]
     lines += [
-        f"left out {b.business} campaign {u.campaign_id}: Yandex reports its API as {u.api_availability}"
+        say("summary.left_out", business=b.business, campaign=u.campaign_id, availability=u.api_availability)
         for b in businesses
         for u in b.unavailable
     ]
-    head = (
-        f"Monthly documents {months}: {failed} report(s) FAILED; see below and the runbook."
-        if failed
-        else f"Monthly documents {months}: every report is accounted for."
-    )
+    head = say("summary.failed", months=months, failed=failed) if failed else say("summary.ok", months=months)
     return RunSummary(
         status="FAILED" if failed else "OK",
         months=event.months,

@@ -17,6 +17,7 @@ report kinds asked for: one unit of work per kind, scope (campaign or business),
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -42,7 +43,11 @@ from .months import Month
 
 MAX_CAMPAIGNS = 1000
 MAX_MONTHS = 60  # five years: the legal retention of these documents
-MAX_JOBS = 600  # units of work in one execution: keeps every state payload below 256 KB (tests/unit/test_plan_size)
+MAX_JOBS = 600  # units of work in one execution (and the plan must fit PLAN_MAX_BYTES: tests/unit/test_plan_size.py)
+# The plan is the largest payload of a run: every state holds it or less (each business's outcomes replace its jobs,
+# the businesses' results replace the plan). Step Functions refuses a state over 256 KiB, uncatchably
+# (States.DataLimitExceeded), so the first step refuses a plan that could come near it.
+PLAN_MAX_BYTES = 220_000
 NAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 ALLOWED = {
     "month": "a finished calendar month written YYYY-MM (e.g. 2025-12)",
@@ -408,6 +413,12 @@ def build_plan(
         raise InvalidInput(
             f"campaignIds: none given and none configured; pass {ALLOWED['campaignIds']} or set the stack "
             "parameter CampaignIds (GET /v2/campaigns listed no usable shops of " + ", ".join(campaigns) + ")"
+        )
+    plan_bytes = len(json.dumps([b.wire() for b in businesses], ensure_ascii=False).encode())
+    if plan_bytes > PLAN_MAX_BYTES:
+        raise InvalidInput(
+            f"months: this run's plan ({total} reports, {plan_bytes:,} bytes) would not fit Step Functions' 256 KB "
+            "state limit; start several executions with shorter month ranges, fewer reports or fewer businesses"
         )
     limits = Limits(
         max_status_checks=settings.max_status_checks,

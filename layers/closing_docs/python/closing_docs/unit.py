@@ -106,15 +106,19 @@ class Unit(Wire):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def title(self) -> str:
-        """What a person reads in a subject line: the kind, the month, the business and the scope."""
+        """What a person reads in a subject line, in the deployment's language: the kind, the month, the business
+        and the scope (SNS takes subjects under 100 characters: "<title>: <STATUS>" fits)."""
+        from .texts import language, say
+
         if self.campaign_id is not None:
-            scope = f"campaign {self.campaign_id}"
+            scope = say("scope.campaign", id=self.campaign_id)
         elif self.business_id is not None:
-            scope = f"business id {self.business_id}"
+            scope = say("scope.business", id=self.business_id)
         else:
             scope = self.scope or ""
         types = f" ({self.types_label})" if self.contract_types and self.report_kind.contract_types else ""
-        title = f"{self.report_kind.label} {self.month} for {self.business} {scope}".rstrip() + types
+        label = self.report_kind.display(language())
+        title = say("title", label=label, month=self.month, business=self.business, scope=scope).rstrip(" ,") + types
         return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 3] + "..."
 
     def archive_keys(self, prefix: str) -> ArchiveKeys:

@@ -30,11 +30,15 @@ class Kind:
     """What the pipeline needs to know about one kind of document, whatever system it comes from."""
 
     name: str  # the stable machine name: start input "reports", the Reports parameter, keys, notices
-    label: str  # what a person calls it (notices, run summary)
+    label: str  # what a person calls it in English (notices, run summary, index)
+    label_ru: str  # and in Russian (NoticeLanguage ru, the default)
     scope: Scope  # a Market campaign (shop), a Market business, or a source's own scope (Unit.scope)
     contract_types: ContractTypeMode = None
     rechecks: bool = False  # NO_DATA/FAILED right after the month means "not published yet" (daily rechecks)
     stem: Callable[[Unit], str] | None = None  # file name without extension; default <kind>_<scope>_<month>[_<type>]
+
+    def display(self, language: str) -> str:
+        return self.label_ru if language == "ru" else self.label
 
     def file_stem(self, unit: Unit) -> str:
         if self.stem is not None:

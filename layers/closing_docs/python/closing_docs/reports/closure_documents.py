@@ -28,6 +28,7 @@ def stem(unit: Unit) -> str:
 KIND = ReportKind(
     name="closure-documents",
     label="Closing documents",
+    label_ru="Закрывающие документы",
     path="/v2/reports/closure-documents/generate",
     scope="campaign",
     body=body,

@@ -22,6 +22,7 @@ def body(unit: Unit) -> dict[str, Any]:
 KIND = ReportKind(
     name="closure-documents-detalization",
     label="Closing documents reconciliation",
+    label_ru="Сверка с закрывающими",
     path="/v2/reports/closure-documents/detalization/generate",
     scope="campaign",
     body=body,

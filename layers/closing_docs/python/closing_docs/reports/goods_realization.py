@@ -17,6 +17,7 @@ def body(unit: Unit) -> dict[str, Any]:
 KIND = ReportKind(
     name="goods-realization",
     label="Sales realization",
+    label_ru="Отчёт о реализации",
     path="/v2/reports/goods-realization/generate",
     scope="campaign",
     body=body,

@@ -18,6 +18,7 @@ def body(unit: Unit) -> dict[str, Any]:
 KIND = ReportKind(
     name="united-marketplace-services",
     label="Market services",
+    label_ru="Услуги Маркета",
     path="/v2/reports/united-marketplace-services/generate",
     scope="business",
     body=body,

@@ -20,6 +20,7 @@ def body(unit: Unit) -> dict[str, Any]:
 KIND = ReportKind(
     name="united-netting",
     label="Payments",
+    label_ru="Платежи",
     path="/v2/reports/united-netting/generate",
     scope="business",
     body=body,

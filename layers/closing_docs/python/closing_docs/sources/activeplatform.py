@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from ..errors import DocumentNotFound, InvalidInput, SourceBadRequest
 from ..months import Month
+from ..texts import say
 from ..unit import Unit, month_folder
 from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, data_uri, secret
 from ._http import send
@@ -123,11 +124,8 @@ def _document(answer: dict[str, Any], key: str) -> dict[str, Any]:
 def fetch(context: Fetching) -> Fetched:
     unit = context.unit
     if unit.scope == NO_KEYS:
-        return Fetched(
-            no_documents=f"No closing-document keys for {unit.month}: none were given, and "
-            f"{keys_file(_env('ARCHIVE_PREFIX', 'closing-documents'), unit.month)} lists none. The ERP writes them "
-            "there (README, ActivePlatform)."
-        )
+        where = keys_file(_env("ARCHIVE_PREFIX", "closing-documents"), unit.month)
+        return Fetched(no_documents=say("ap.no_keys", month=unit.month, where=where))
     match = _SCOPE.match(unit.scope or "")
     if match is None:
         raise SourceBadRequest(f"{unit.title}: not an ActivePlatform document unit")
@@ -179,5 +177,11 @@ def fetch(context: Fetching) -> Fetched:
 
 
 KIND = SourceKind(
-    name=NAME, label="ActivePlatform closing document", enabled=enabled, inputs=INPUTS, plan=plan, fetch=fetch
+    name=NAME,
+    label="ActivePlatform closing document",
+    label_ru="Закрывающий документ ActivePlatform",
+    enabled=enabled,
+    inputs=INPUTS,
+    plan=plan,
+    fetch=fetch,
 )

@@ -45,6 +45,7 @@ from ..errors import (
     SourceServerError,
     SourceUnavailable,
 )
+from ..texts import say
 from ..unit import Unit
 from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, secret
 from ._http import TIMEOUT, USER_AGENT
@@ -167,8 +168,7 @@ def _record(unit: Unit, payments: list[tuple[int, Decimal, str]], login: str, at
     return Fetched(
         files=[FetchedFile("json", json.dumps(record, ensure_ascii=False, indent=2).encode(), "application/json")],
         details={**record, "api": _env("DIRECT_API_URL")},
-        message=f"invoice for {total} {currency}: {attempt['url']} (it opens after logging in to Yandex as {login}; "
-        "pay it from there)",
+        message=say("direct.invoice", total=total, currency=currency, url=attempt["url"], login=login),
     )
 
 
@@ -253,6 +253,7 @@ def fetch(context: Fetching) -> Fetched:
 KIND = SourceKind(
     name=NAME,
     label="Direct invoice",
+    label_ru="Счёт Директа",
     enabled=enabled,
     inputs=INPUTS,
     plan=plan,

@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from ..errors import InvalidInput, SourceBadRequest
+from ..texts import say
 from ..unit import Unit
 from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, secret
 from ._http import send
@@ -131,9 +132,11 @@ def fetch(context: Fetching) -> Fetched:
             FetchedFile("csv", _csv(data), "text/csv; charset=utf-8"),
         ],
         details={"companyIds": companies or None, "days": len(data), "incomeTotal": income, "api": url},
-        message=f"{len(data)} days read from Yandex OFD, income {income}",
+        message=say("ofd.read", days=len(data), income=income),
     )
 
 
 INPUTS = {"companyIds": "a non-empty list of unique Yandex OFD company ids (1-64 of A-Z a-z 0-9 _ -, 120 in all)"}
-KIND = SourceKind(name=NAME, label="OFD sales", enabled=enabled, inputs=INPUTS, plan=plan, fetch=fetch)
+KIND = SourceKind(
+    name=NAME, label="OFD sales", label_ru="Продажи по ОФД", enabled=enabled, inputs=INPUTS, plan=plan, fetch=fetch
+)

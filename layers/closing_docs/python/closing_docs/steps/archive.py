@@ -71,6 +71,7 @@ def _archive_report(step: ReportStep, kind: ReportKind) -> Notice:
         zip_key=stored.key,
         sha256=stored.sha256,
         size_bytes=stored.size_bytes,
+        version_id=stored.version_id,
         documents=stored.documents,
         request=kind.body(job),
         format=settings.report_format if kind.table else None,
@@ -111,8 +112,11 @@ def _archive_source(step: ReportStep, kind: SourceKind) -> Notice:
         zip_key=main.key,
         sha256=main.sha256,
         size_bytes=main.size_bytes,
+        version_id=main.version_id,
         documents=[document for s in stored for document in s.documents],
-        files=[StoredFile(key=s.key, sha256=s.sha256, size_bytes=s.size_bytes) for s in stored],
+        files=[
+            StoredFile(key=s.key, sha256=s.sha256, size_bytes=s.size_bytes, version_id=s.version_id) for s in stored
+        ],
         details=fetched.details,
         archived_at=datetime.now(UTC),
         execution_id=step.execution_id,

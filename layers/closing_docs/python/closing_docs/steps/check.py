@@ -11,16 +11,9 @@ from ..config import get_settings
 from ..errors import ReportFailed, ReportTooLarge
 from ..models import CheckStep, NoDocumentsMarker, Notice, ReportInfo, ReportState
 from ..observability import logger, metrics
+from ..texts import say
 from ..wiring import market, store
 from . import log_keys
-
-_FAILED_HINTS = {
-    "TOO_LARGE": "the report is too large (TOO_LARGE) even for one contract type; ask Yandex Market support",
-    "RESOURCE_NOT_FOUND": "part of the data was not found (RESOURCE_NOT_FOUND); check that {campaign} is a "
-    "campaign id from GET /v2/campaigns, not a business id or the store id shown in the seller cabinet",
-    None: "check the campaign id and the month; documents for a month appear during the first working days "
-    "of the next month",
-}
 
 
 @dataclass(frozen=True)
@@ -51,8 +44,9 @@ def decide(info: ReportInfo, *, days_left: int, recheck_days: int, elapsed: floa
 
 
 def _failure_message(step: CheckStep, sub_status: str | None) -> str:
-    hint = _FAILED_HINTS.get(sub_status, _FAILED_HINTS[None]).format(campaign=step.job.campaign_id)
-    return f"Yandex could not generate report {step.report.report_id} ({step.job.title}): {hint}"
+    known = sub_status in ("TOO_LARGE", "RESOURCE_NOT_FOUND")
+    hint = say(f"hint.{sub_status}" if known else "hint.other", campaign=step.job.campaign_id)
+    return say("report_failed", report=step.report.report_id, title=step.job.title, hint=hint)
 
 
 def check(step: CheckStep) -> ReportState:
