@@ -158,28 +158,37 @@ def largest_payload(events: Iterable[dict[str, Any]]) -> int:
             if isinstance(details, dict):
                 for key in ("input", "output", "parameters"):
                     if isinstance(text := details.get(key), str):
-                        largest = max(largest, len(text.encode()))
+                        largest = max(largest, _utf8_size(text))
     return largest
 
 
+def _utf8_size(text: str) -> int:
+    """A JSON text's size as Step Functions counts it (UTF-8); moto's history escapes non-ASCII as \\uXXXX."""
+    try:
+        return len(json.dumps(json.loads(text), ensure_ascii=False).encode())
+    except ValueError:
+        return len(text.encode())
+
+
 def each_business_result(parent: list[dict[str, Any]], children: Iterable[list[dict[str, Any]]]) -> int:
-    """The size of the parent's state after EachBusiness, in bytes: its input (the plan) with ``results`` (every
-    business's BusinessDone output) added; known even when Step Functions refused it (States.DataLimitExceeded)."""
+    """The size of the parent's state after EachBusiness, in bytes: its input (the plan) whose ``businesses`` are
+    replaced by their results (every business's BusinessDone output: ResultPath $.businesses); known even when Step
+    Functions refused it (States.DataLimitExceeded)."""
     plan = next(
         (
-            len(details["input"].encode())
+            json.loads(details["input"])
             for event in parent
             if (details := event.get("stateEnteredEventDetails") or {}).get("name") == "EachBusiness"
         ),
-        0,
+        {},
     )
-    results = [
-        len(details["output"].encode())
+    plan["businesses"] = [
+        json.loads(details["output"])
         for events in children
         for event in events
         if (details := event.get("stateExitedEventDetails") or {}).get("name") == "BusinessDone"
     ]
-    return plan + len(',"results":[]') + sum(results) + max(0, len(results) - 1)
+    return len(json.dumps(plan, ensure_ascii=False).encode())
 
 
 def unit_outcomes(children: Iterable[list[dict[str, Any]]]) -> Counter[str]:
@@ -335,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         ("largest history (parent)", str(parent), f"limit {HISTORY_LIMIT:,}"),
         ("largest history (child)", str(max(children, default=0)), f"{len(children)} children"),
         ("largest state payload", f"{payloads[0]:,} B parent, {payloads[1]:,} B child", f"limit {PAYLOAD_LIMIT:,} B"),
-        ("EachBusiness's output", f"{result_size:,} B", "the plan + every business's outcomes"),
+        ("EachBusiness's output", f"{result_size:,} B", "the plan's months and limits + every business's outcomes"),
         ("peak parallel requests per token", str(emulator.peak_in_flight()), "limit 4"),
     ]
     if len(units) > 1:

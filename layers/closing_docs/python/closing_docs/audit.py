@@ -79,14 +79,14 @@ class _Archive:
         try:
             manifest = self.store.read_manifest(key)
         except ValueError:
-            return f"{key} is not a readable manifest"
+            return say("audit.unreadable_manifest", key=key)
         if manifest is None:
-            return f"{key} disappeared while the audit read it"
+            return say("audit.vanished", key=key)
         size = listing.get(manifest.zip_key)
         if size is None:
-            return f"{key} names {manifest.zip_key}, which is not in the archive"
+            return say("audit.file_gone", key=key, file=manifest.zip_key)
         if size != manifest.size_bytes:
-            return f"{manifest.zip_key} holds {size} bytes where its manifest says {manifest.size_bytes}"
+            return say("audit.size", file=manifest.zip_key, size=size, expected=manifest.size_bytes)
         return None
 
     def marker(self, key: str) -> NoDocumentsMarker | None:
@@ -123,20 +123,17 @@ def audit_job(archive: _Archive, job: Job) -> AuditItem:
         if marker_key in listing:
             marker = archive.marker(marker_key)
             if marker is None:
-                problems.append(f"{marker_key} is not a readable no-documents marker")
+                problems.append(say("audit.unreadable_marker", key=marker_key))
             elif marker.report_status == "NO_DATA":
                 no_data |= covers
                 found.append(marker_key)
             else:
-                problems.append(
-                    f"{marker_key}: Yandex answered {marker.report_status} on every daily attempt, which does not "
-                    "show that the month has no documents"
-                )
+                problems.append(say("audit.failed_daily", key=marker_key, status=marker.report_status))
     uncovered = expected - archived - no_data
     status: AuditStatus = "MISSING" if uncovered else "ARCHIVED" if archived & expected else "NO_DOCUMENTS"
     reason = None
     if uncovered:
-        reason = "; ".join([f"neither archived nor marked as without documents: {_label(uncovered)}", *problems])
+        reason = "; ".join([say("audit.uncovered", types=_label(uncovered)), *problems])
     return AuditItem(**job.identity(), status=status, keys=found, reason=reason)
 
 

@@ -242,19 +242,10 @@ def _archived_version(archive: ArchiveStore, expected: StoredFile) -> bool | Non
 
 def _restore_advice(expected: StoredFile, intact: bool | None) -> str:
     if intact:
-        return (
-            f"the archived version {expected.version_id} is still there, intact: make it the current one again "
-            "(README, Fixity)"
-        )
+        return say("fixity.restore_intact", version=expected.version_id)
     if intact is False:
-        return (
-            f"the archived version {expected.version_id} is gone or damaged too: look for an intact copy "
-            "(list-object-versions, a backup) or archive the month again with force (README, Fixity)"
-        )
-    return (
-        "the manifest names no version: find the version with the manifest's SHA-256 among list-object-versions and "
-        "copy it back, or archive the month again with force (README, Fixity)"
-    )
+        return say("fixity.restore_gone", version=expected.version_id)
+    return say("fixity.restore_unknown")
 
 
 def _problem(
@@ -288,41 +279,48 @@ def check_file(
         current = _read(lambda: archive.digest(expected.key))
     except (archive.s3.exceptions.ClientError, BotoCoreError) as exc:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
-        why = f"{expected.key} could not be read ({code}): check the archive's KMS key and the function's access"
+        why = say("fixity.unreadable", key=expected.key, code=code)
         return _problem("UNREADABLE", manifest_key, expected, why), None
     if current is None:
         intact = _archived_version(archive, expected)
-        why = f"{expected.key}, which {manifest_key} names, is not in the archive (deleted); "
+        why = say("fixity.missing", key=expected.key, manifest=manifest_key)
         return _problem("MISSING", manifest_key, expected, why + _restore_advice(expected, intact), None, intact), None
     replaced = bool(expected.version_id and current.version_id and current.version_id != expected.version_id)
     if (current.sha256, current.size_bytes) != (expected.sha256, expected.size_bytes):
         intact = _archived_version(archive, expected) if replaced else None
-        version = f"; its current version {current.version_id} is not the archived one" if replaced else ""
-        why = (
-            f"{expected.key} has SHA-256 {_short(current.sha256)} and {current.size_bytes} bytes where "
-            f"{manifest_key} says {_short(expected.sha256)} and {expected.size_bytes} bytes{version}; "
+        version = say("fixity.mismatch_version", current=current.version_id) if replaced else ""
+        why = say(
+            "fixity.mismatch",
+            key=expected.key,
+            actual=_short(current.sha256),
+            size=current.size_bytes,
+            manifest=manifest_key,
+            expected=_short(expected.sha256),
+            expected_size=expected.size_bytes,
+            version=version,
         )
         return _problem("MISMATCH", manifest_key, expected, why + _restore_advice(expected, intact), current, intact), (
             current
         )
     if replaced:
-        why = f"its current version {current.version_id} is not {expected.version_id}, the one {manifest_key} names"
+        why = say(
+            "fixity.replaced_version", current=current.version_id, expected=expected.version_id, manifest=manifest_key
+        )
     elif (
         not expected.version_id
         and archived_at is not None
         and current.last_modified is not None
         and current.last_modified > archived_at + WRITTEN_AFTER_TOLERANCE
     ):
-        why = (
-            f"it was written at {current.last_modified:%Y-%m-%d %H:%M} UTC, after {manifest_key} "
-            f"({archived_at:%Y-%m-%d %H:%M} UTC)"
+        why = say(
+            "fixity.written_after",
+            at=f"{current.last_modified:%Y-%m-%d %H:%M}",
+            manifest=manifest_key,
+            archived=f"{archived_at:%Y-%m-%d %H:%M}",
         )
     else:
         return None, current
-    reason = (
-        f"{expected.key} still has the manifest's SHA-256 and size, but {why}: someone wrote it again; find out who "
-        "(the bucket's access log) and keep the archived version"
-    )
+    reason = say("fixity.replaced", key=expected.key, why=why)
     intact = _archived_version(archive, expected) if replaced else None
     return _problem("REPLACED", manifest_key, expected, reason, current, intact), current
 

@@ -50,6 +50,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "audit.left_out": "пропущен {business}, кампания {campaign}: Яндекс сообщает, что API {availability}",
         "audit.subject": "Проверка архива {months}: отсутствует {missing}",
         "all_contracts": "все договоры",
+        "audit.unreadable_manifest": "{key}: манифест не читается",
+        "audit.vanished": "{key} исчез, пока шла проверка",
+        "audit.file_gone": "{key} ссылается на {file}, которого нет в архиве",
+        "audit.size": "в {file} {size} байт, а в манифесте {expected}",
+        "audit.unreadable_marker": "{key}: отметка об отсутствии документов не читается",
+        "audit.failed_daily": "{key}: Яндекс отвечал {status} при каждой ежедневной попытке, а это не доказывает, что "
+        "документов за месяц нет",
+        "audit.uncovered": "нет ни в архиве, ни среди отметок об отсутствии документов: {types}",
         "hint.TOO_LARGE": "отчёт слишком велик (TOO_LARGE) даже для одного типа договора; обратитесь в поддержку "
         "Яндекс Маркета",
         "hint.RESOURCE_NOT_FOUND": "часть данных не найдена (RESOURCE_NOT_FOUND); проверьте, что {campaign} — это "
@@ -66,6 +74,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "(манифестов: {manifests}) в {where}. Что делать: README, Fixity.",
         "fixity.ok": "Проверка целостности архива: все файлы ({files}, манифестов: {manifests}) в {where} совпадают "
         "со своими манифестами (прочитано байт: {size}).",
+        "fixity.restore_intact": "архивная версия {version} на месте и цела: сделайте её снова текущей "
+        "(README, Fixity)",
+        "fixity.restore_gone": "архивная версия {version} тоже пропала или повреждена: найдите целую копию "
+        "(list-object-versions, резервная копия) или заархивируйте месяц заново с force (README, Fixity)",
+        "fixity.restore_unknown": "манифест не называет версию: найдите среди list-object-versions версию с SHA-256 "
+        "манифеста и скопируйте её обратно, или заархивируйте месяц заново с force (README, Fixity)",
+        "fixity.unreadable": "{key} не читается ({code}): проверьте ключ KMS архива и права функции",
+        "fixity.missing": "{key}, который называет {manifest}, отсутствует в архиве (удалён); ",
+        "fixity.mismatch": "у {key} SHA-256 {actual} и {size} байт, а в {manifest}: {expected} и {expected_size} "
+        "байт{version}; ",
+        "fixity.mismatch_version": "; его текущая версия {current} не архивная",
+        "fixity.replaced_version": "его текущая версия {current} не {expected}, которую называет {manifest}",
+        "fixity.written_after": "он записан {at} UTC, позже {manifest} ({archived} UTC)",
+        "fixity.replaced": "у {key} по-прежнему SHA-256 и размер из манифеста, но {why}: его кто-то записал заново; "
+        "выясните кто (журнал доступа к бакету) и сохраните архивную версию",
         "fixity.subject_ok": "Проверка целостности архива: OK, файлов: {files}",
         "fixity.subject_problems": "Проверка целостности архива: ПРОБЛЕМ: {problems}, файлов: {files}",
     },
@@ -106,6 +129,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "audit.left_out": "left out {business} campaign {campaign}: Yandex reports its API as {availability}",
         "audit.subject": "Monthly documents archive audit {months}: {missing} report(s) MISSING",
         "all_contracts": "all contracts",
+        "audit.unreadable_manifest": "{key} is not a readable manifest",
+        "audit.vanished": "{key} disappeared while the audit read it",
+        "audit.file_gone": "{key} names {file}, which is not in the archive",
+        "audit.size": "{file} holds {size} bytes where its manifest says {expected}",
+        "audit.unreadable_marker": "{key} is not a readable no-documents marker",
+        "audit.failed_daily": "{key}: Yandex answered {status} on every daily attempt, which does not show that the "
+        "month has no documents",
+        "audit.uncovered": "neither archived nor marked as without documents: {types}",
         "hint.TOO_LARGE": "the report is too large (TOO_LARGE) even for one contract type; ask Yandex Market support",
         "hint.RESOURCE_NOT_FOUND": "part of the data was not found (RESOURCE_NOT_FOUND); check that {campaign} is a "
         "campaign id from GET /v2/campaigns, not a business id or the store id shown in the seller cabinet",
@@ -121,6 +152,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "{manifests} manifest(s) in {where}. What to do: README, Fixity.",
         "fixity.ok": "Archive fixity check: all {files} file(s) of {manifests} manifest(s) in {where} match their "
         "manifests ({size} bytes read).",
+        "fixity.restore_intact": "the archived version {version} is still there, intact: make it the current one "
+        "again (README, Fixity)",
+        "fixity.restore_gone": "the archived version {version} is gone or damaged too: look for an intact copy "
+        "(list-object-versions, a backup) or archive the month again with force (README, Fixity)",
+        "fixity.restore_unknown": "the manifest names no version: find the version with the manifest's SHA-256 among "
+        "list-object-versions and copy it back, or archive the month again with force (README, Fixity)",
+        "fixity.unreadable": "{key} could not be read ({code}): check the archive's KMS key and the function's access",
+        "fixity.missing": "{key}, which {manifest} names, is not in the archive (deleted); ",
+        "fixity.mismatch": "{key} has SHA-256 {actual} and {size} bytes where {manifest} says {expected} and "
+        "{expected_size} bytes{version}; ",
+        "fixity.mismatch_version": "; its current version {current} is not the archived one",
+        "fixity.replaced_version": "its current version {current} is not {expected}, the one {manifest} names",
+        "fixity.written_after": "it was written at {at} UTC, after {manifest} ({archived} UTC)",
+        "fixity.replaced": "{key} still has the manifest's SHA-256 and size, but {why}: someone wrote it again; find "
+        "out who (the bucket's access log) and keep the archived version",
         "fixity.subject_ok": "Archive fixity check: OK, {files} file(s)",
         "fixity.subject_problems": "Archive fixity check: {problems} PROBLEM(S) in {files} file(s)",
     },
@@ -132,5 +178,6 @@ def language() -> Language:
     return "en" if os.environ.get("NOTICE_LANGUAGE", "ru").strip() == "en" else "ru"
 
 
-def say(key: str, **values: object) -> str:
-    return TEXTS[language()][key].format(**values)
+def say(text: str, /, **values: object) -> str:
+    """The text called ``text`` in the deployment's language, with ``values`` put in."""
+    return TEXTS[language()][text].format(**values)
