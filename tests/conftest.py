@@ -32,8 +32,11 @@ def emulator() -> Iterator[MarketEmulator]:
 
 
 @contextmanager
-def aws_maker(market: MarketEmulator, api_key: str, **defaults: str) -> Iterator[Callable[..., EmbeddedAws]]:
-    """``make(api_key=..., **template_parameters)`` builds embedded AWS against ``market``; all are closed after."""
+def aws_maker(
+    market: MarketEmulator, api_key: str, secrets: dict[str, str] | None = None, **defaults: str
+) -> Iterator[Callable[..., EmbeddedAws]]:
+    """``make(api_key=..., **template_parameters)`` builds embedded AWS against ``market`` (``secrets``: the sources'
+    secrets by logical id); all are closed after."""
     with ExitStack() as stack:
 
         def make(api_key: str = api_key, **parameters: str) -> EmbeddedAws:
@@ -42,6 +45,7 @@ def aws_maker(market: MarketEmulator, api_key: str, **defaults: str) -> Iterator
                 parameters={"NoticeLanguage": "en", **defaults, **parameters},
                 time_scale=TIME_SCALE,
                 market_url=market.base_url,
+                secrets=secrets,
             )
             return stack.enter_context(aws)
 

@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from local.aws import EmbeddedAws
 from local.sources.activeplatform import ActivePlatformEmulator, Fault
-from tests.conftest import TIME_SCALE, TOKEN
+from tests.conftest import TOKEN, aws_maker
 
 AP_TOKEN = "vY5fwetestK3gJXZH5uHCw"
 MONTH = "2025-11"
@@ -39,28 +38,15 @@ def platform():
 
 @pytest.fixture
 def make(emulator, platform):
-    made = []
-
-    def build(**parameters: str) -> EmbeddedAws:
-        aws = EmbeddedAws(
-            api_key=TOKEN,
-            parameters={
-                "CampaignIds": "1001",
-                "NoticeMode": "EACH",
-                "NoticeLanguage": "en",
-                "ActivePlatformApiUrl": platform.base_url,
-                **parameters,
-            },
-            time_scale=TIME_SCALE,
-            market_url=emulator.base_url,
-            secrets={"ActivePlatformSecret": AP_TOKEN},
-        )
-        made.append(aws.__enter__())
-        return aws
-
-    yield build
-    for aws in reversed(made):
-        aws.__exit__(None, None, None)
+    with aws_maker(
+        emulator,
+        TOKEN,
+        {"ActivePlatformSecret": AP_TOKEN},
+        CampaignIds="1001",
+        NoticeMode="EACH",
+        ActivePlatformApiUrl=platform.base_url,
+    ) as make:
+        yield make
 
 
 def test_given_keys_are_archived_decoded_under_their_own_period(make, platform, emulator):

@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from closing_docs.months import Month
-from local.aws import EmbeddedAws
 from local.sources.direct import DirectEmulator, Fault, finance_token
-from tests.conftest import TIME_SCALE, TOKEN
+from tests.conftest import TOKEN, aws_maker
 
 OAUTH, MASTER, LOGIN = "direct-oauth-3f9a", "direct-master-77c2", "shop-login"
 PAYMENTS = [{"campaignId": 3193279, "sum": 50000, "currency": "RUB"}, {"campaignId": 3193244, "sum": 1200.5,
@@ -29,29 +28,16 @@ def direct():
 
 @pytest.fixture
 def make(emulator, direct):
-    made = []
-
-    def build(**parameters: str) -> EmbeddedAws:
-        aws = EmbeddedAws(
-            api_key=TOKEN,
-            parameters={
-                "CampaignIds": "1001",
-                "NoticeMode": "EACH",
-                "NoticeLanguage": "en",
-                "DirectApiUrl": direct.base_url,
-                "DirectPayments": "3193279:50000:RUB,3193244:1200.50:RUB",
-                **parameters,
-            },
-            time_scale=TIME_SCALE,
-            market_url=emulator.base_url,
-            secrets={"DirectSecret": json.dumps({"token": OAUTH, "masterToken": MASTER, "login": LOGIN})},
-        )
-        made.append(aws.__enter__())
-        return aws
-
-    yield build
-    for aws in reversed(made):
-        aws.__exit__(None, None, None)
+    with aws_maker(
+        emulator,
+        TOKEN,
+        {"DirectSecret": json.dumps({"token": OAUTH, "masterToken": MASTER, "login": LOGIN})},
+        CampaignIds="1001",
+        NoticeMode="EACH",
+        DirectApiUrl=direct.base_url,
+        DirectPayments="3193279:50000:RUB,3193244:1200.50:RUB",
+    ) as make:
+        yield make
 
 
 INVOICE = {"reports": ["direct-invoice"]}

@@ -5,9 +5,8 @@ import json
 
 import pytest
 
-from local.aws import EmbeddedAws
 from local.sources.ofd import Fault, OfdEmulator
-from tests.conftest import TIME_SCALE, TOKEN
+from tests.conftest import TOKEN, aws_maker
 
 AUTH_KEY, OFD_KEY = "ofd-auth-key-7c1e", "ofd-key-99ab"
 MONTH = "2025-11"  # 30 days
@@ -25,28 +24,15 @@ def ofd():
 
 @pytest.fixture
 def make(emulator, ofd):
-    made = []
-
-    def build(**parameters: str) -> EmbeddedAws:
-        aws = EmbeddedAws(
-            api_key=TOKEN,
-            parameters={
-                "CampaignIds": "1001",
-                "NoticeMode": "EACH",
-                "NoticeLanguage": "en",
-                "OfdApiUrl": ofd.base_url,
-                **parameters,
-            },
-            time_scale=TIME_SCALE,
-            market_url=emulator.base_url,
-            secrets={"OfdSecret": json.dumps({"authKey": AUTH_KEY, "ofdKey": OFD_KEY})},
-        )
-        made.append(aws.__enter__())
-        return aws
-
-    yield build
-    for aws in reversed(made):
-        aws.__exit__(None, None, None)
+    with aws_maker(
+        emulator,
+        TOKEN,
+        {"OfdSecret": json.dumps({"authKey": AUTH_KEY, "ofdKey": OFD_KEY})},
+        CampaignIds="1001",
+        NoticeMode="EACH",
+        OfdApiUrl=ofd.base_url,
+    ) as make:
+        yield make
 
 
 def ofd_calls(ofd: OfdEmulator) -> list:
