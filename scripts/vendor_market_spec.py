@@ -3,7 +3,8 @@
 Usage: python scripts/vendor_market_spec.py [SRC]
 
 SRC is a checkout (or ``git archive``) of https://github.com/yandex-market/yandex-market-partner-api holding
-``openapi/`` (default ``../shared/reference/yandex-market/openapi-official``). Starting from the path files of
+``openapi/`` (a checkout of github.com/yandex-market/yandex-market-partner-api, given as SRC). Starting from the
+path files of
 the operations in ``OPERATIONS``, every file reachable through relative ``$ref`` s is copied verbatim into
 ``vendor/yandex-market-partner-api/openapi/`` (same layout); the root ``openapi.yaml`` is rewritten with only
 those URL paths. ``LICENSE`` is copied and ``SOURCE.txt`` records where it all came from.
@@ -21,7 +22,6 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SRC = REPO.parent / "shared" / "reference" / "yandex-market" / "openapi-official"
 DEST = REPO / "vendor" / "yandex-market-partner-api"
 OPERATIONS = [  # path files under openapi/paths/ (the spec has one per URL path)
     "v2_campaigns.yaml",  # GET /v2/campaigns
@@ -85,7 +85,10 @@ def source_lines(src: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> None:
-    src = Path(argv[0]) if argv else DEFAULT_SRC
+    if not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    src = Path(argv[0])
     spec = src / "openapi"
     path_files = [f"paths/{name}" for name in OPERATIONS]
     root = trimmed_root(spec, path_files)
@@ -115,7 +118,7 @@ def main(argv: list[str]) -> None:
         "LICENSE is upstream's, verbatim.",
         "",
         "Regenerate (replaces this folder): python scripts/vendor_market_spec.py [SRC]",
-        "  SRC: a copy of the upstream repository; default ../shared/reference/yandex-market/openapi-official",
+        "  SRC: a checkout of the upstream repository (github.com/yandex-market/yandex-market-partner-api)",
         "  (to add an operation, list its path file in OPERATIONS in the script).",
     ]
     (DEST / "SOURCE.txt").write_text("\n".join(source) + "\n", encoding="utf-8")

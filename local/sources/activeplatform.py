@@ -1,5 +1,6 @@
-"""An offline emulator of ActivePlatform's "Get closing document" (``../shared/reference/other-sources/
-activeplatform-get-closing-document.en.md``): ``GET /api/v3/resellers/{reseller_id}/accounts/{account_id}/
+"""An offline emulator of ActivePlatform's "Get closing document" (ActivePlatform's API
+documentation, method "Get closing document"; the rules it enforces are listed here): ``GET
+/api/v3/resellers/{reseller_id}/accounts/{account_id}/
 external_invoices?filter[key]={GUID}``, JSON:API, authorized by a manager's ``X-Api-Token``.
 
 The checks, in order (every error is a JSON:API ``{"errors": [{"status", "title", "detail"}]}`` with

@@ -1,5 +1,6 @@
-"""An offline emulator of Yandex Direct's Live 4 finance method CreateInvoice (``../shared/reference/other-sources/
-yandex-direct-live4-createinvoice.en.md``): ``POST /live/v4/json/`` with a JSON body ``{"method": "CreateInvoice",
+"""An offline emulator of Yandex Direct's Live 4 finance method CreateInvoice (Yandex Direct API documentation,
+Live 4 "CreateInvoice"; the rules it enforces are listed here): ``POST /live/v4/json/`` with a JSON body
+``{"method": "CreateInvoice",
 "token", "finance_token", "operation_num", "param": {"Payments": [{"CampaignID", "Sum", "Currency"}]}}``.
 
 Live 4 answers its errors with HTTP 200 and ``{"error_code": int, "error_str": str, "error_detail": str}``. The

@@ -1,5 +1,6 @@
-"""An offline emulator of the Yandex OFD sales report (``../shared/reference/other-sources/
-yandex-ofd-sales-aggregation.ru.md``): ``POST /v1/docs/aggregations/sales`` with ``X-Yandex-Key`` (authentication),
+"""An offline emulator of the Yandex OFD sales report (Yandex OFD API documentation,
+«Отчет по продажам»; the rules it enforces are listed here): ``POST /v1/docs/aggregations/sales`` with
+``X-Yandex-Key`` (authentication),
 ``X-OFD-Key`` (authorization) and a JSON body; sales aggregated per day / week / month of a period.
 
 Checks, in order: another path 404, another method 405; ``X-Yandex-Key`` missing or wrong 401; ``X-OFD-Key``

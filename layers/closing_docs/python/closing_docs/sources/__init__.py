@@ -14,6 +14,7 @@ checks on upload and a manifest next to it. Each module defines ``KIND = SourceK
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -79,6 +80,11 @@ class SourceKind(Kind):
     fetch: Callable[[Fetching], Fetched]
     monthly: bool = True  # in the monthly run when enabled (Direct has a schedule of its own)
     future_months: bool = False  # may run for the current or the next month (a prepayment)
+
+
+def env(name: str, default: str = "") -> str:
+    """A source's setting from the function's environment (template parameters), stripped."""
+    return os.environ.get(name, default).strip()
 
 
 def secret(name: str, what: str) -> Any:

@@ -19,7 +19,6 @@ Settings (template parameters): ``ACTIVEPLATFORM_API_URL`` (the installation's U
 from __future__ import annotations
 
 import json
-import os
 import re
 from typing import Any
 from urllib.parse import quote
@@ -28,7 +27,7 @@ from ..errors import DocumentNotFound, InvalidInput, SourceBadRequest
 from ..months import Month
 from ..texts import say
 from ..unit import Unit, month_folder
-from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, data_uri, secret
+from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, data_uri, env, secret
 from ._http import send
 
 NAME = "activeplatform"
@@ -55,16 +54,12 @@ INPUTS = {
 }
 
 
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
 def enabled() -> bool:
-    return bool(_env("ACTIVEPLATFORM_API_URL"))
+    return bool(env("ACTIVEPLATFORM_API_URL"))
 
 
 def _name() -> str:
-    return _env("ACTIVEPLATFORM_NAME", NAME)
+    return env("ACTIVEPLATFORM_NAME", NAME)
 
 
 def keys_file(prefix: str, month: Month | str) -> str:
@@ -124,15 +119,15 @@ def _document(answer: dict[str, Any], key: str) -> dict[str, Any]:
 def fetch(context: Fetching) -> Fetched:
     unit = context.unit
     if unit.scope == NO_KEYS:
-        where = keys_file(_env("ARCHIVE_PREFIX", "closing-documents"), unit.month)
+        where = keys_file(env("ARCHIVE_PREFIX", "closing-documents"), unit.month)
         return Fetched(no_documents=say("ap.no_keys", month=unit.month, where=where))
     match = _SCOPE.match(unit.scope or "")
     if match is None:
         raise SourceBadRequest(f"{unit.title}: not an ActivePlatform document unit")
     reseller, account, key = match.groups()
-    token = secret(_env("ACTIVEPLATFORM_SECRET"), SYSTEM)
+    token = secret(env("ACTIVEPLATFORM_SECRET"), SYSTEM)
     token = token.get("token") if isinstance(token, dict) else token
-    base = _env("ACTIVEPLATFORM_API_URL").rstrip("/")
+    base = env("ACTIVEPLATFORM_API_URL").rstrip("/")
     url = f"{base}/api/v3/resellers/{reseller}/accounts/{account}/external_invoices?filter[key]={quote(key)}"
     headers = {"X-Api-Token": str(token), "Content-Type": JSON_API, "Accept": JSON_API}
     advice = {**ADVICE, 404: f"ActivePlatform has no closing document with key {key} (reseller {reseller}, "

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 from datetime import UTC, datetime
@@ -47,7 +46,7 @@ from ..errors import (
 )
 from ..texts import say
 from ..unit import Unit
-from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, secret
+from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, env, secret
 from ._http import TIMEOUT, USER_AGENT
 
 NAME = "direct-invoice"
@@ -62,12 +61,8 @@ INPUTS = {
 _SCOPE = re.compile(r"^([A-Z]{3})((?:_\d+-\d+\.\d\d)+)$")
 
 
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
 def enabled() -> bool:
-    return bool(_env("DIRECT_API_URL"))
+    return bool(env("DIRECT_API_URL"))
 
 
 def clock() -> float:
@@ -105,7 +100,7 @@ def _payments(given: Any, field: str) -> list[tuple[int, Decimal, str]]:
 
 def _configured() -> list[dict[str, Any]]:
     payments = []
-    for entry in (e.strip() for e in _env("DIRECT_PAYMENTS").split(",") if e.strip()):
+    for entry in (e.strip() for e in env("DIRECT_PAYMENTS").split(",") if e.strip()):
         campaign, _, rest = entry.partition(":")
         amount, _, currency = rest.partition(":")
         payments.append({"campaignId": int(campaign) if campaign.isdigit() else campaign, "sum": amount,
@@ -136,7 +131,7 @@ def plan(planning: Planning) -> list[Unit]:
             )
         payments = _payments(_configured(), "DirectPayments (stack parameter)")
     return [
-        Unit(business=_env("DIRECT_NAME", "direct"), kind=NAME, scope=scope_of(payments), month=month)
+        Unit(business=env("DIRECT_NAME", "direct"), kind=NAME, scope=scope_of(payments), month=month)
         for month in planning.months
     ]
 
@@ -167,14 +162,14 @@ def _record(unit: Unit, payments: list[tuple[int, Decimal, str]], login: str, at
     }
     return Fetched(
         files=[FetchedFile("json", json.dumps(record, ensure_ascii=False, indent=2).encode(), "application/json")],
-        details={**record, "api": _env("DIRECT_API_URL")},
+        details={**record, "api": env("DIRECT_API_URL")},
         message=say("direct.invoice", total=total, currency=currency, url=attempt["url"], login=login),
     )
 
 
 def fetch(context: Fetching) -> Fetched:
     unit, table = context.unit, context.table
-    keys = secret(_env("DIRECT_SECRET"), SYSTEM)
+    keys = secret(env("DIRECT_SECRET"), SYSTEM)
     if not isinstance(keys, dict) or not all(keys.get(k) for k in ("token", "masterToken", "login")):
         raise SourceBadRequest(
             'the Yandex Direct secret must be {"token": "...", "masterToken": "...", "login": "..."}'
@@ -209,7 +204,7 @@ def fetch(context: Fetching) -> Fetched:
         "operation_num": number,
         "param": {"Payments": [{"CampaignID": c, "Sum": float(m), "Currency": cur} for c, m, cur in payments]},
     }
-    url = _env("DIRECT_API_URL").rstrip("/") + "/live/v4/json/"
+    url = env("DIRECT_API_URL").rstrip("/") + "/live/v4/json/"
     try:
         response = requests.post(url, json=body, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT})
     except requests.ConnectTimeout:  # never connected: nothing was sent

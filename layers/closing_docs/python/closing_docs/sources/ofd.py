@@ -13,14 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from typing import Any
 
 from ..errors import InvalidInput, SourceBadRequest
 from ..texts import say
 from ..unit import Unit
-from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, secret
+from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, env, secret
 from ._http import send
 
 NAME = "ofd-sales"
@@ -34,12 +33,8 @@ ADVICE = {
 }
 
 
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
 def enabled() -> bool:
-    return bool(_env("OFD_API_URL"))
+    return bool(env("OFD_API_URL"))
 
 
 _COMPANY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -48,7 +43,7 @@ _COMPANY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 def _companies(planning: Planning) -> list[str]:
     given = planning.inputs.get("companyIds")
     if given is None:
-        given = [c.strip() for c in _env("OFD_COMPANY_IDS").split(",") if c.strip()]
+        given = [c.strip() for c in env("OFD_COMPANY_IDS").split(",") if c.strip()]
         field = "OfdCompanyIds (stack parameter)"
     else:
         field = "companyIds"
@@ -66,7 +61,7 @@ def _scope(companies: list[str]) -> str:
 
 def plan(planning: Planning) -> list[Unit]:
     companies = _companies(planning)
-    return [Unit(business=_env("OFD_NAME", "ofd"), kind=NAME, scope=_scope(companies), month=month)
+    return [Unit(business=env("OFD_NAME", "ofd"), kind=NAME, scope=_scope(companies), month=month)
             for month in planning.months]  # fmt: skip
 
 
@@ -102,12 +97,12 @@ def _csv(days: list[dict[str, Any]]) -> bytes:
 
 
 def fetch(context: Fetching) -> Fetched:
-    unit, keys = context.unit, secret(_env("OFD_SECRET"), "Yandex OFD")
+    unit, keys = context.unit, secret(env("OFD_SECRET"), "Yandex OFD")
     if not isinstance(keys, dict) or not keys.get("authKey") or not keys.get("ofdKey"):
         raise SourceBadRequest('the Yandex OFD secret must be {"authKey": "...", "ofdKey": "..."}')
     companies = [] if unit.scope in (None, "all") else unit.scope.split(".")
     headers = {"X-Yandex-Key": keys["authKey"], "X-OFD-Key": keys["ofdKey"], "Content-Type": "application/json"}
-    url = _env("OFD_API_URL").rstrip("/") + "/v1/docs/aggregations/sales"
+    url = env("OFD_API_URL").rstrip("/") + "/v1/docs/aggregations/sales"
     data: list[dict[str, Any]] = []
     full: Any = None
     total = None
