@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import DownloadFailed, InvalidArchive, PackConflict
 from .models import Document, Manifest, Wire
+from .texts import say
 
 if TYPE_CHECKING:
     from boto3.s3.transfer import TransferConfig
@@ -120,7 +121,7 @@ class _TailFile(_View):
 
     def read(self, size: int | None = -1) -> bytes:
         if self._pos < self._start:
-            raise InvalidArchive(f"the ZIP's central directory is larger than {TAIL_BYTES} bytes")
+            raise InvalidArchive(say("error.archive.directory_too_large", limit=TAIL_BYTES))
         end = self._end(size)
         data = self._tail[self._pos - self._start : end - self._start]
         self._pos += len(data)
@@ -135,10 +136,10 @@ def list_documents(tail: bytes, size: int) -> list[Document]:
         with zipfile.ZipFile(_TailFile(tail, size)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-        raise InvalidArchive(f"the download is not a readable ZIP ({exc})") from None
+        raise InvalidArchive(say("error.archive.unreadable", problem=exc)) from None
     documents = [Document(name=i.filename, size_bytes=i.file_size) for i in infos if not i.is_dir()]
     if not documents:
-        raise InvalidArchive("the ZIP holds no documents")
+        raise InvalidArchive(say("error.archive.no_documents"))
     return documents
 
 
@@ -178,7 +179,7 @@ class VerifyingReader:
                 return b""
         head = (bytes(self._tail) + chunk)[: len(ZIP_SIGNATURE)] if self.size < len(ZIP_SIGNATURE) else b""
         if head and not ZIP_SIGNATURE.startswith(head):  # fail fast on an HTML error page
-            raise InvalidArchive("the download is not a ZIP archive (it does not start with a ZIP signature)")
+            raise InvalidArchive(say("error.archive.not_zip"))
         self.sha256.update(chunk)
         self.size += len(chunk)
         self._tail += chunk[-TAIL_BYTES:]
@@ -189,9 +190,9 @@ class VerifyingReader:
     def _finish(self) -> None:
         self._eof = True
         if self.size == 0:
-            raise InvalidArchive("the download is empty")
+            raise InvalidArchive(say("error.archive.empty"))
         if self.expected_length is not None and self.size != self.expected_length:
-            raise DownloadFailed(f"the download broke off: got {self.size} of {self.expected_length} bytes")
+            raise DownloadFailed(say("error.archive.broke_off", size=self.size, expected=self.expected_length))
         self.documents = list_documents(bytes(self._tail), self.size)
 
     def read(self, size: int = -1) -> bytes:
@@ -306,7 +307,7 @@ class ArchiveStore:
                 Config=transfer_config(),
             )
         if reader.documents is None:  # set at the end of the stream, before the upload completes
-            raise InvalidArchive("the upload finished before the download was verified")
+            raise InvalidArchive(say("error.archive.unverified"))
         return StoredZip(key, reader.sha256.hexdigest(), reader.size, reader.documents, written.version_id)
 
     def put_file(self, key: str, body: bytes, content_type: str) -> StoredZip:
@@ -337,7 +338,7 @@ class ArchiveStore:
             with zipfile.ZipFile(_RangeFile(self.s3, self.bucket, key, size)) as archive:
                 return workbook_sheets(archive)
         except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
-            raise InvalidArchive(f"the download is not a readable XLSX workbook ({type(exc).__name__})") from None
+            raise InvalidArchive(say("error.archive.not_xlsx", problem=type(exc).__name__)) from None
 
     def read(self, key: str) -> bytes | None:
         try:
@@ -418,7 +419,7 @@ class ArchiveStore:
         except self.s3.exceptions.ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             if code in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey", "412", "409"):
-                raise PackConflict(f"{key} changed while it was being updated; the step is retried") from None
+                raise PackConflict(say("error.archive.conflict", key=key)) from None
             raise
 
     def folders(self, prefix: str) -> list[str]:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from .errors import (
     DownloadFailed,
     DownloadRefused,
+    MarketApiError,
     MarketBadRequest,
     MarketForbidden,
     MarketProtocolError,
@@ -27,6 +28,7 @@ from .errors import (
     ReportNotFound,
 )
 from .models import Campaign, GeneratedReport, ReportInfo
+from .texts import say
 
 API_TIMEOUT = (5, 30)  # connect, read seconds
 DOWNLOAD_TIMEOUT = (10, 60)
@@ -64,24 +66,16 @@ def _yandex_errors(response: requests.Response) -> str:
         errors = response.json().get("errors") or []
         return "; ".join(f"{e.get('code')}: {e.get('message')}" if e.get("message") else str(e["code"]) for e in errors)
     except (ValueError, AttributeError, KeyError, TypeError):
-        return response.reason or "no error message"
+        return response.reason or say("error.no_message")
 
 
-# What each refusal means for the user, after Yandex's own message.
-_ADVICE = {
-    400: (MarketBadRequest, "Yandex rejected the request"),
-    401: (
-        MarketUnauthorized,
-        "the Api-Key was rejected: the token is missing, invalid or revoked. Put a valid token into the stack's "
-        "secret (README: 'Put the token in') and start the month again",
-    ),
-    403: (
-        MarketForbidden,
-        "access denied: the token needs the scope finance-and-accounting (or all-methods), and the API must be "
-        "enabled for the campaign (seller cabinet: Settings, API and modules)",
-    ),
-    404: (ReportNotFound, "the report is unknown or expired"),
-    420: (MarketRateLimited, "a Market API limit was reached"),
+# The error of each refusal, and what it means for the user after Yandex's own message (texts.py: advice.market.*).
+_REFUSALS: dict[int, type[MarketApiError]] = {
+    400: MarketBadRequest,
+    401: MarketUnauthorized,
+    403: MarketForbidden,
+    404: ReportNotFound,
+    420: MarketRateLimited,
 }
 
 
@@ -161,13 +155,15 @@ class MarketClient:
                 timeout=API_TIMEOUT,
             )
         except requests.RequestException as exc:
-            raise MarketUnavailable(f"{operation}: no answer from the Market API ({type(exc).__name__})") from None
+            problem = type(exc).__name__
+            raise MarketUnavailable(say("error.market.no_answer", operation=operation, problem=problem)) from None
         status = response.status_code
         if status >= 400:
-            error_class, advice = _ADVICE.get(status, (MarketServerError if status >= 500 else MarketBadRequest, ""))
-            text = f"{operation}: Market API answered HTTP {status} ({_yandex_errors(response)})"
-            if advice:
-                text += f"; {advice}"
+            error_class = _REFUSALS.get(status, MarketServerError if status >= 500 else MarketBadRequest)
+            words = _yandex_errors(response)
+            text = say("error.market.answered", operation=operation, status=status, words=words)
+            if status in _REFUSALS:
+                text += "; " + say(f"advice.market.{status}")
             if error_class is MarketRateLimited:
                 wait = _seconds_until_reset(response)
                 if wait is not None and wait <= RATE_LIMIT_PAUSE_CAP:
@@ -184,7 +180,7 @@ class MarketClient:
             answer = response.json()
             return answer["result"] if unwrap else dict(answer)
         except (ValueError, KeyError, TypeError):
-            raise MarketProtocolError(f"{operation}: the Market API answer has no JSON result") from None
+            raise MarketProtocolError(say("error.market.no_json", operation=operation)) from None
 
     def campaigns(self) -> list[Campaign]:
         """GET /v2/campaigns, every page: the shops of the token's business."""
@@ -197,11 +193,11 @@ class MarketClient:
                 found += [Campaign.model_validate(item) for item in answer["campaigns"]]
                 next_token = (answer.get("paging") or {}).get("nextPageToken")
             except (KeyError, TypeError, AttributeError, ValidationError):
-                raise MarketProtocolError("campaigns: unexpected answer from the Market API") from None
+                raise MarketProtocolError(say("error.market.unexpected", operation="campaigns")) from None
             if not next_token:
                 return found
             params = {"limit": CAMPAIGNS_PAGE, "pageToken": next_token}
-        raise MarketProtocolError(f"campaigns: more than {MAX_CAMPAIGN_PAGES} pages of campaigns")
+        raise MarketProtocolError(say("error.market.pages", pages=MAX_CAMPAIGN_PAGES))
 
     def generate(self, path: str, body: dict[str, Any], params: dict[str, Any] | None = None) -> Generation:
         """POST a report's generate endpoint (``path``, from the report catalog)."""
@@ -224,7 +220,7 @@ class MarketClient:
             return model.model_validate(result)
         except ValidationError as exc:
             fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors(include_url=False))
-            raise MarketProtocolError(f"{operation}: unexpected answer from the Market API ({fields})") from None
+            raise MarketProtocolError(f"{say('error.market.unexpected', operation=operation)} ({fields})") from None
 
     def download(self, url: str, chunk_size: int) -> tuple[Iterator[bytes], int | None]:
         """Open a signed file link (plain GET, no Api-Key) and return (chunks, Content-Length).
@@ -235,11 +231,8 @@ class MarketClient:
             host = link_host(url)
             if not _origin_allowed(url, self._download_allowed):
                 origin = f"{urlsplit(url).scheme}://{host}"
-                raise DownloadRefused(
-                    f"refused to download the report from {origin}: not an allowed origin "
-                    f"({', '.join(self._download_allowed)}); if Yandex moved its files, add the origin to the "
-                    "stack parameter DownloadAllowedOrigins"
-                )
+                allowed = ", ".join(self._download_allowed)
+                raise DownloadRefused(say("error.download.refused", origin=origin, allowed=allowed))
             try:
                 response = requests.get(
                     url,
@@ -249,24 +242,27 @@ class MarketClient:
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
-                raise DownloadFailed(f"download from {host} failed ({type(exc).__name__})") from None
+                problem = type(exc).__name__
+                raise DownloadFailed(say("error.download.no_answer", host=host, problem=problem)) from None
             if response.is_redirect:
                 url = urljoin(url, response.headers["Location"])
                 response.close()
                 continue
             if response.status_code != 200:
                 response.close()
-                reason = "the link has expired or was refused" if response.status_code in (401, 403, 410) else "error"
-                raise DownloadFailed(f"download from {host} answered HTTP {response.status_code} ({reason})")
+                status = response.status_code
+                reason = say("error.download.expired" if status in (401, 403, 410) else "error.download.other")
+                raise DownloadFailed(say("error.download.answered", host=host, status=status, reason=reason))
             length = response.headers.get("Content-Length")
             return _chunks(response, chunk_size, host), int(length) if length and length.isdigit() else None
-        raise DownloadFailed(f"download from {host}: more than {MAX_REDIRECTS} redirects")
+        raise DownloadFailed(say("error.download.redirects", host=host, redirects=MAX_REDIRECTS))
 
 
 def _chunks(response: requests.Response, chunk_size: int, host: str) -> Iterator[bytes]:
     try:
         yield from response.iter_content(chunk_size)
     except requests.RequestException as exc:
-        raise DownloadFailed(f"download from {host} broke off ({type(exc).__name__})") from None
+        problem = type(exc).__name__
+        raise DownloadFailed(say("error.download.broke_off", host=host, problem=problem)) from None
     finally:
         response.close()

@@ -15,13 +15,15 @@ from aws_lambda_powertools.utilities import parameters
 
 from .config import Settings
 from .errors import ConfigurationError
+from .texts import say
 
 PLACEHOLDER = "put-the-market-api-key-here"  # what template.yaml creates the secret with
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def _problem(settings: Settings, what: str) -> ConfigurationError:
-    return ConfigurationError(f"secret {settings.api_key_secret!r} {what} (README: 'Put the token in')")
+def _problem(settings: Settings, what: str, /, **values: object) -> ConfigurationError:
+    """The secret's problem ``what`` (a text of texts.py, with ``values``), in the deployment's language."""
+    return ConfigurationError(say("error.secret.problem", name=settings.api_key_secret, what=say(what, **values)))
 
 
 def api_keys(settings: Settings) -> dict[str, str]:
@@ -29,27 +31,24 @@ def api_keys(settings: Settings) -> dict[str, str]:
     try:
         value = parameters.get_secret(settings.api_key_secret, max_age=settings.secret_max_age_seconds)
     except parameters.exceptions.GetParameterError:
-        raise ConfigurationError(
-            f"cannot read secret {settings.api_key_secret!r}; create it and put the Market Api-Key in it "
-            "(README: 'Put the token in')"
-        ) from None
+        raise ConfigurationError(say("error.secret.unreadable", name=settings.api_key_secret)) from None
     text = str(value).strip()  # get_secret returns the SecretString as str
     if not text.startswith("{"):
         if not text or text == PLACEHOLDER:
-            raise _problem(settings, "holds no token yet; put the Market Api-Key in it")
+            raise _problem(settings, "error.secret.empty")
         return {settings.business: text}
     try:
         tokens = json.loads(text)
     except ValueError:
-        raise _problem(settings, "is neither a bare token nor a JSON object of business name to token") from None
+        raise _problem(settings, "error.secret.not_json") from None
     if not isinstance(tokens, dict) or not tokens:
-        raise _problem(settings, "must map at least one business name to its token")
+        raise _problem(settings, "error.secret.no_business")
     keys: dict[str, str] = {}
     for name, token in tokens.items():
         if not _NAME.match(name):
-            raise _problem(settings, f"has a business name {name!r} that is not 1-64 of A-Z a-z 0-9 . _ -")
+            raise _problem(settings, "error.secret.bad_name", name=name)
         if not isinstance(token, str) or not token.strip() or token.strip() == PLACEHOLDER:
-            raise _problem(settings, f"holds no token for business {name!r}")
+            raise _problem(settings, "error.secret.no_token", name=name)
         keys[name] = token.strip()
     return keys
 
@@ -58,5 +57,5 @@ def api_key(settings: Settings, business: str) -> str:
     """The token for ``business``."""
     keys = api_keys(settings)
     if business not in keys:
-        raise _problem(settings, f"has no token for business {business!r} (it has: {', '.join(keys)})")
+        raise _problem(settings, "error.secret.missing_business", business=business, names=", ".join(keys))
     return keys[business]

@@ -1,8 +1,9 @@
 """What people read, in the users' language: Russian by default, English with NoticeLanguage=en.
 
-Notice subjects and messages, the run summary, the operations messages and the FAILED advice come from here (the
-state machine's own texts from template.yaml's ``Texts`` mapping). Machine fields (JSON keys, status values, error
-names) never change with the language.
+Notice subjects and messages, the run summary, the operations messages and the causes of FAILED notices our code
+writes (what happened and what to do; a system's own words stay as it said them) come from here (the state machine's
+own texts from template.yaml's ``Texts`` mapping). Machine fields (JSON keys, status values, error names) never change
+with the language.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary.failed": "Документы за {months}: с ошибкой: {failed}; подробности ниже и в руководстве (README, "
         "Runbook).",
         "summary.failed_line": "ОШИБКА {business} {kind} {scope} {month}: {error}: {cause}",
+        "summary.not_listed": "и ещё с ошибкой, не перечисленных здесь: {n}; все они в index.html и index.csv архива.",
         "summary.left_out": "пропущен {business}, кампания {campaign}: Яндекс сообщает, что API {availability}",
         "count": "{status}: {n}",
         "status.ARCHIVED": "в архиве",
@@ -91,6 +93,90 @@ TEXTS: dict[str, dict[str, str]] = {
         "выясните кто (журнал доступа к бакету) и сохраните архивную версию",
         "fixity.subject_ok": "Проверка целостности архива: OK, файлов: {files}",
         "fixity.subject_problems": "Проверка целостности архива: ПРОБЛЕМ: {problems}, файлов: {files}",
+        "system.ofd": "Яндекс ОФД",
+        "system.direct": "Яндекс Директ",
+        "error.no_message": "без текста ошибки",
+        "error.market.answered": "{operation}: API Яндекс Маркета ответил HTTP {status} ({words})",
+        "error.market.no_answer": "{operation}: API Яндекс Маркета не ответил ({problem})",
+        "error.market.no_json": "{operation}: в ответе API Яндекс Маркета нет JSON с полем result",
+        "error.market.unexpected": "{operation}: API Яндекс Маркета ответил не так, как описано в его документации",
+        "error.market.pages": "campaigns: список кампаний длиннее {pages} страниц",
+        "advice.market.400": "Яндекс отклонил запрос",
+        "advice.market.401": "Яндекс не принял Api-Key: токена нет, он неверный или отозван. Положите действующий "
+        "токен в секрет стека (README: 'Put the token in') и запустите месяц снова",
+        "advice.market.403": "доступ запрещён: токену нужен доступ finance-and-accounting (или all-methods), а для "
+        "кампании должен быть включён API (кабинет продавца: Настройки, API и модули)",
+        "advice.market.404": "такого отчёта нет или срок его хранения истёк",
+        "advice.market.420": "исчерпан лимит запросов к API Яндекс Маркета",
+        "error.download.refused": "отчёт не скачан с {origin}: этого адреса нет среди разрешённых ({allowed}); если "
+        "Яндекс перенёс свои файлы, добавьте адрес в параметр стека DownloadAllowedOrigins",
+        "error.download.no_answer": "скачивание с {host} не удалось ({problem})",
+        "error.download.answered": "скачивание с {host}: ответ HTTP {status} ({reason})",
+        "error.download.expired": "ссылка устарела или отклонена",
+        "error.download.other": "ошибка",
+        "error.download.redirects": "скачивание с {host}: больше {redirects} перенаправлений",
+        "error.download.broke_off": "скачивание с {host} оборвалось ({problem})",
+        "error.source.no_answer": "{what}: {system} не ответил ({problem})",
+        "error.source.answered": "{what}: {system} ответил HTTP {status} ({words})",
+        "error.source.no_secret": "{system}: секрет не задан (его включают параметры шаблона)",
+        "error.source.secret_unreadable": "{system}: не удаётся прочитать секрет {name!r}; создайте его (README)",
+        "error.source.secret_json": "{system}: в секрете {name!r} неверный JSON",
+        "error.data_uri": "это не data URI в base64",
+        "error.data_uri_base64": "base64 в data URI повреждён",
+        "advice.ofd.401": "Яндекс ОФД не принял X-Yandex-Key (authKey в секрете ОФД): положите в секрет действующий "
+        "ключ",
+        "advice.ofd.403": "X-OFD-Key (ofdKey в секрете ОФД) не принят или не даёт доступа к этим компаниям",
+        "ofd.what": "сводка продаж",
+        "ofd.secret": 'в секрете Яндекс ОФД должно быть {{"authKey": "...", "ofdKey": "..."}}',
+        "ofd.no_total": "сводка продаж: Яндекс ОФД ответил без data/total",
+        "ofd.stopped": "сводка продаж: Яндекс ОФД перестал отдавать интервалы, получено {read} из {total}",
+        "advice.activeplatform.401": "API-токен менеджера не принят: положите действующий токен в секрет "
+        "ActivePlatform",
+        "advice.activeplatform.403": "у менеджера нет доступа к этому реселлеру или аккаунту",
+        "advice.activeplatform.404": "в ActivePlatform нет закрывающего документа с ключом {key} (реселлер "
+        "{reseller}, аккаунт {account}); проверьте ключ в ERP",
+        "ap.what": "закрывающий документ {key}",
+        "ap.no_data": "В ActivePlatform нет закрывающего документа с ключом {key} (в ответе нет data)",
+        "ap.not_a_unit": "{title}: это не документ ActivePlatform",
+        "ap.unreadable": "закрывающий документ {key}: файл из ActivePlatform не читается ({problem})",
+        "ap.file_type": "закрывающий документ {key}: неожиданный тип файла {mime}",
+        "direct.secret": 'в секрете Яндекс Директа должно быть {{"token": "...", "masterToken": "...", "login": '
+        '"..."}}',
+        "direct.not_a_set": "{scope}: это не набор платежей Директа",
+        "direct.unknown_before": "запрос счёта за {month} ({scope}) был отправлен {sent_at} с номером операции "
+        "{number}, а ответ на него не пришёл, поэтому счёт мог быть создан. Проверьте в Яндекс Балансе "
+        "(balance.yandex.ru, логин {login}), нет ли счёта на эту сумму, созданного в это время; запускайте снова с "
+        "force=true, только если его нет",
+        "direct.unknown": "запрос счёта за {month} ({scope}) отправлен {sent_at} с номером операции {number}, а ответ "
+        "на него не пришёл ({problem}), поэтому счёт мог быть создан. Проверьте в Яндекс Балансе (balance.yandex.ru, "
+        "логин {login}), нет ли счёта на эту сумму, созданного в это время; запускайте снова с force=true, только "
+        "если его нет",
+        "direct.no_connection": "CreateInvoice: {system} недоступен, соединение не установлено; ничего не отправлено",
+        "direct.server_error": "CreateInvoice: {system} ответил HTTP {status}",
+        "direct.refused": "CreateInvoice: {system} отказал: {words}",
+        "direct.refused_code": "ошибка {code}: {text}",
+        "direct.refused_unexpected": "неожиданный ответ",
+        "error.archive.directory_too_large": "оглавление ZIP-архива (central directory) больше {limit} байт",
+        "error.archive.unreadable": "скачанный файл не читается как ZIP-архив ({problem})",
+        "error.archive.no_documents": "в скачанном ZIP-архиве нет ни одного документа",
+        "error.archive.not_zip": "скачанный файл не ZIP-архив (он не начинается с сигнатуры ZIP)",
+        "error.archive.empty": "скачанный файл пуст",
+        "error.archive.broke_off": "скачивание оборвалось: получено {size} байт из {expected}",
+        "error.archive.unverified": "загрузка в S3 завершилась раньше, чем скачанный файл был проверен",
+        "error.archive.not_xlsx": "скачанный файл не читается как книга XLSX ({problem})",
+        "error.archive.conflict": "{key} изменился, пока его обновляли; шаг будет повторён",
+        "error.archive.no_report": "{title}: нет отчёта, который нужно сохранить в архив",
+        "error.archive.no_file": "reports/info: у отчёта {report} статус {status}, а файла нет",
+        "error.secret.problem": "секрет {name!r} {what} (README: 'Put the token in')",
+        "error.secret.unreadable": "не удаётся прочитать секрет {name!r}; создайте его и положите в него Api-Key "
+        "Яндекс Маркета (README: 'Put the token in')",
+        "error.secret.empty": "пока не содержит токена; положите в него Api-Key Яндекс Маркета",
+        "error.secret.not_json": 'содержит не токен и не JSON-объект вида {{"имя бизнеса": "токен"}}',
+        "error.secret.no_business": "должен содержать токен хотя бы для одного бизнеса",
+        "error.secret.bad_name": "содержит имя бизнеса {name!r}, а имя должно состоять из 1-64 символов "
+        "A-Z a-z 0-9 . _ -",
+        "error.secret.no_token": "не содержит токена для бизнеса {name!r}",
+        "error.secret.missing_business": "не содержит токена для бизнеса {business!r} (в нём есть: {names})",
     },
     "en": {
         "scope.campaign": "campaign {id}",
@@ -113,6 +199,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary.ok": "Monthly documents {months}: every report is accounted for.",
         "summary.failed": "Monthly documents {months}: {failed} report(s) FAILED; see below and the runbook.",
         "summary.failed_line": "FAILED {business} {kind} {scope} {month}: {error}: {cause}",
+        "summary.not_listed": "and {n} more FAILED, not listed here; the archive's index.html and index.csv list "
+        "them all.",
         "summary.left_out": "left out {business} campaign {campaign}: Yandex reports its API as {availability}",
         "count": "{n} {status}",
         "status.ARCHIVED": "archived",
@@ -169,6 +257,86 @@ TEXTS: dict[str, dict[str, str]] = {
         "out who (the bucket's access log) and keep the archived version",
         "fixity.subject_ok": "Archive fixity check: OK, {files} file(s)",
         "fixity.subject_problems": "Archive fixity check: {problems} PROBLEM(S) in {files} file(s)",
+        "system.ofd": "Yandex OFD",
+        "system.direct": "Yandex Direct",
+        "error.no_message": "no error message",
+        "error.market.answered": "{operation}: Market API answered HTTP {status} ({words})",
+        "error.market.no_answer": "{operation}: no answer from the Market API ({problem})",
+        "error.market.no_json": "{operation}: the Market API answer has no JSON result",
+        "error.market.unexpected": "{operation}: unexpected answer from the Market API",
+        "error.market.pages": "campaigns: more than {pages} pages of campaigns",
+        "advice.market.400": "Yandex rejected the request",
+        "advice.market.401": "the Api-Key was rejected: the token is missing, invalid or revoked. Put a valid token "
+        "into the stack's secret (README: 'Put the token in') and start the month again",
+        "advice.market.403": "access denied: the token needs the scope finance-and-accounting (or all-methods), and "
+        "the API must be enabled for the campaign (seller cabinet: Settings, API and modules)",
+        "advice.market.404": "the report is unknown or expired",
+        "advice.market.420": "a Market API limit was reached",
+        "error.download.refused": "refused to download the report from {origin}: not an allowed origin ({allowed}); "
+        "if Yandex moved its files, add the origin to the stack parameter DownloadAllowedOrigins",
+        "error.download.no_answer": "download from {host} failed ({problem})",
+        "error.download.answered": "download from {host} answered HTTP {status} ({reason})",
+        "error.download.expired": "the link has expired or was refused",
+        "error.download.other": "error",
+        "error.download.redirects": "download from {host}: more than {redirects} redirects",
+        "error.download.broke_off": "download from {host} broke off ({problem})",
+        "error.source.no_answer": "{what}: no answer from {system} ({problem})",
+        "error.source.answered": "{what}: {system} answered HTTP {status} ({words})",
+        "error.source.no_secret": "{system}: no secret is configured (its template parameters turn it on)",
+        "error.source.secret_unreadable": "{system}: cannot read secret {name!r}; create it (README)",
+        "error.source.secret_json": "{system}: secret {name!r} is not valid JSON",
+        "error.data_uri": "not a base64 data URI",
+        "error.data_uri_base64": "the data URI's base64 is broken",
+        "advice.ofd.401": "the X-Yandex-Key (authKey in the OFD secret) was rejected: put a valid key into the secret",
+        "advice.ofd.403": "the X-OFD-Key (ofdKey in the OFD secret) was rejected or has no access to these companies",
+        "ofd.what": "sales aggregation",
+        "ofd.secret": 'the Yandex OFD secret must be {{"authKey": "...", "ofdKey": "..."}}',
+        "ofd.no_total": "sales aggregation: Yandex OFD answered without data/total",
+        "ofd.stopped": "sales aggregation: Yandex OFD stopped at {read} of {total} intervals",
+        "advice.activeplatform.401": "the manager's API token was rejected: put a valid one into the ActivePlatform "
+        "secret",
+        "advice.activeplatform.403": "the manager has no access to this reseller or account",
+        "advice.activeplatform.404": "ActivePlatform has no closing document with key {key} (reseller {reseller}, "
+        "account {account}); check the key in the ERP",
+        "ap.what": "closing document {key}",
+        "ap.no_data": "ActivePlatform has no closing document with key {key} (no data)",
+        "ap.not_a_unit": "{title}: not an ActivePlatform document unit",
+        "ap.unreadable": "closing document {key}: ActivePlatform's file is unreadable ({problem})",
+        "ap.file_type": "closing document {key}: unexpected file type {mime}",
+        "direct.secret": 'the Yandex Direct secret must be {{"token": "...", "masterToken": "...", "login": "..."}}',
+        "direct.not_a_set": "{scope}: not a Direct payment set",
+        "direct.unknown_before": "an invoice request for {month} ({scope}) was sent at {sent_at} with operation "
+        "number {number} and its answer never came, so an invoice may exist. Check Yandex Balance (balance.yandex.ru, "
+        "login {login}) for an invoice of that sum created then; start again with force=true only if there is none",
+        "direct.unknown": "the invoice request for {month} ({scope}) was sent at {sent_at} with operation number "
+        "{number} and its answer never came ({problem}), so an invoice may exist. Check Yandex Balance "
+        "(balance.yandex.ru, login {login}) for an invoice of that sum created then; start again with force=true only "
+        "if there is none",
+        "direct.no_connection": "CreateInvoice: no connection to {system}; nothing was sent",
+        "direct.server_error": "CreateInvoice: {system} answered HTTP {status}",
+        "direct.refused": "CreateInvoice: {system} refused with {words}",
+        "direct.refused_code": "error {code}: {text}",
+        "direct.refused_unexpected": "an unexpected answer",
+        "error.archive.directory_too_large": "the ZIP's central directory is larger than {limit} bytes",
+        "error.archive.unreadable": "the download is not a readable ZIP ({problem})",
+        "error.archive.no_documents": "the ZIP holds no documents",
+        "error.archive.not_zip": "the download is not a ZIP archive (it does not start with a ZIP signature)",
+        "error.archive.empty": "the download is empty",
+        "error.archive.broke_off": "the download broke off: got {size} of {expected} bytes",
+        "error.archive.unverified": "the upload finished before the download was verified",
+        "error.archive.not_xlsx": "the download is not a readable XLSX workbook ({problem})",
+        "error.archive.conflict": "{key} changed while it was being updated; the step is retried",
+        "error.archive.no_report": "{title}: no report to archive",
+        "error.archive.no_file": "reports/info: report {report} is {status} without a file",
+        "error.secret.problem": "secret {name!r} {what} (README: 'Put the token in')",
+        "error.secret.unreadable": "cannot read secret {name!r}; create it and put the Market Api-Key in it "
+        "(README: 'Put the token in')",
+        "error.secret.empty": "holds no token yet; put the Market Api-Key in it",
+        "error.secret.not_json": "is neither a bare token nor a JSON object of business name to token",
+        "error.secret.no_business": "must map at least one business name to its token",
+        "error.secret.bad_name": "has a business name {name!r} that is not 1-64 of A-Z a-z 0-9 . _ -",
+        "error.secret.no_token": "holds no token for business {name!r}",
+        "error.secret.missing_business": "has no token for business {business!r} (it has: {names})",
     },
 }
 

@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from ..errors import ConfigurationError
 from ..reports import Kind
+from ..texts import say
 
 if TYPE_CHECKING:
     from ..months import Month
@@ -88,18 +89,19 @@ def env(name: str, default: str = "") -> str:
 
 
 def secret(name: str, what: str) -> Any:
-    """A source's secret (JSON or text) through Powertools Parameters (cached like the Market's)."""
+    """A source's secret (JSON or text) through Powertools Parameters (cached like the Market's); ``what``: the
+    system's name, in the users' language."""
     if not name:
-        raise ConfigurationError(f"{what}: no secret is configured (its template parameters turn it on)")
+        raise ConfigurationError(say("error.source.no_secret", system=what))
     try:
         value = str(parameters.get_secret(name, max_age=300)).strip()
     except parameters.exceptions.GetParameterError:
-        raise ConfigurationError(f"{what}: cannot read secret {name!r}; create it (README)") from None
+        raise ConfigurationError(say("error.source.secret_unreadable", system=what, name=name)) from None
     if value.startswith("{"):
         try:
             return json.loads(value)
         except ValueError:
-            raise ConfigurationError(f"{what}: secret {name!r} is not valid JSON") from None
+            raise ConfigurationError(say("error.source.secret_json", system=what, name=name)) from None
     return value
 
 
@@ -110,9 +112,9 @@ def data_uri(text: str) -> tuple[str, bytes]:
 
     head, comma, payload = text.partition(",")
     if not comma or not head.startswith("data:") or not head.endswith(";base64"):
-        raise ValueError("not a base64 data URI")
+        raise ValueError(say("error.data_uri"))
     try:
         body = base64.b64decode("".join(payload.split()), validate=True)
     except binascii.Error:
-        raise ValueError("the data URI's base64 is broken") from None
+        raise ValueError(say("error.data_uri_base64")) from None
     return head[len("data:") : -len(";base64")], body

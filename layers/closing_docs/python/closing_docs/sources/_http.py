@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import requests
 
 from ..errors import SourceBadRequest, SourceError, SourceRefused, SourceServerError, SourceUnavailable
+from ..texts import say
 
 TIMEOUT = (5, 30)  # connect, read seconds
 USER_AGENT = "closing-documents-archive/1.0"
@@ -17,7 +19,7 @@ def their_words(response: requests.Response) -> str:
     try:
         answer = response.json()
     except ValueError:
-        return response.text[:300].strip() or response.reason or "no error message"
+        return response.text[:300].strip() or response.reason or say("error.no_message")
     found: list[str] = []
 
     def walk(value: Any) -> None:
@@ -41,23 +43,28 @@ def send(
     url: str,
     *,
     what: str,
-    advice: dict[int, str],
+    advice: Mapping[int, str],
+    advice_values: Mapping[str, object] | None = None,
     errors: dict[int, type[SourceError]] | None = None,
     **kwargs: Any,
 ) -> requests.Response:
     """The successful answer; a failure raises SourceUnavailable/SourceServerError (retried) or SourceRefused /
-    SourceBadRequest (not), with the system's own words and what to do."""
+    SourceBadRequest (not), with the system's own words and what to do.
+
+    ``system`` and ``what`` are said in the users' language already; ``advice`` maps an HTTP status to the key of
+    what to do (texts.py), said with ``advice_values``."""
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
     try:
         response = requests.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
     except requests.RequestException as exc:
-        raise SourceUnavailable(f"{what}: no answer from {system} ({type(exc).__name__})") from None
+        problem = type(exc).__name__
+        raise SourceUnavailable(say("error.source.no_answer", what=what, system=system, problem=problem)) from None
     status = response.status_code
     if status < 400:
         return response
-    text = f"{what}: {system} answered HTTP {status} ({their_words(response)})"
+    text = say("error.source.answered", what=what, system=system, status=status, words=their_words(response))
     if status in advice:
-        text += f"; {advice[status]}"
+        text += "; " + say(advice[status], **(advice_values or {}))
     if errors and status in errors:
         raise errors[status](text)
     if status >= 500:

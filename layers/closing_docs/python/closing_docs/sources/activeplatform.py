@@ -42,9 +42,10 @@ EXTENSIONS = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
     "application/vnd.ms-excel": "xls",
 }
-ADVICE = {
-    401: "the manager's API token was rejected: put a valid one into the ActivePlatform secret",
-    403: "the manager has no access to this reseller or account",
+ADVICE = {  # what to do, by HTTP status (texts.py)
+    401: "advice.activeplatform.401",
+    403: "advice.activeplatform.403",
+    404: "advice.activeplatform.404",
 }
 _KEY = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _SCOPE = re.compile(r"^r(\d+)-a(\d+)-([A-Za-z0-9-]{1,64})$")
@@ -110,7 +111,7 @@ def _document(answer: dict[str, Any], key: str) -> dict[str, Any]:
     if isinstance(data, list):
         data = data[0] if len(data) == 1 else None
     if not isinstance(data, dict) or not isinstance(data.get("attributes"), dict):
-        raise DocumentNotFound(f"ActivePlatform has no closing document with key {key} (no data)")
+        raise DocumentNotFound(say("ap.no_data", key=key))
     attributes: dict[str, Any] = data["attributes"]
     attributes["id"] = data.get("id")
     return attributes
@@ -123,21 +124,20 @@ def fetch(context: Fetching) -> Fetched:
         return Fetched(no_documents=say("ap.no_keys", month=unit.month, where=where))
     match = _SCOPE.match(unit.scope or "")
     if match is None:
-        raise SourceBadRequest(f"{unit.title}: not an ActivePlatform document unit")
+        raise SourceBadRequest(say("ap.not_a_unit", title=unit.title))
     reseller, account, key = match.groups()
     token = secret(env("ACTIVEPLATFORM_SECRET"), SYSTEM)
     token = token.get("token") if isinstance(token, dict) else token
     base = env("ACTIVEPLATFORM_API_URL").rstrip("/")
     url = f"{base}/api/v3/resellers/{reseller}/accounts/{account}/external_invoices?filter[key]={quote(key)}"
     headers = {"X-Api-Token": str(token), "Content-Type": JSON_API, "Accept": JSON_API}
-    advice = {**ADVICE, 404: f"ActivePlatform has no closing document with key {key} (reseller {reseller}, "
-              f"account {account}); check the key in the ERP"}  # fmt: skip
     response = send(
         SYSTEM,
         "GET",
         url,
-        what=f"closing document {key}",
-        advice=advice,
+        what=say("ap.what", key=key),
+        advice=ADVICE,
+        advice_values={"key": key, "reseller": reseller, "account": account},
         errors={404: DocumentNotFound},
         headers=headers,
     )
@@ -145,9 +145,9 @@ def fetch(context: Fetching) -> Fetched:
         document = _document(response.json(), key)
         mime, body = data_uri(str(document["file"]))
     except (ValueError, KeyError) as exc:
-        raise SourceBadRequest(f"closing document {key}: ActivePlatform's file is unreadable ({exc})") from None
+        raise SourceBadRequest(say("ap.unreadable", key=key, problem=exc)) from None
     if mime not in EXTENSIONS:
-        raise SourceBadRequest(f"closing document {key}: unexpected file type {mime}")
+        raise SourceBadRequest(say("ap.file_type", key=key, mime=mime))
     try:
         period = Month.parse(str(document.get("start_date", ""))[:7])
     except ValueError:

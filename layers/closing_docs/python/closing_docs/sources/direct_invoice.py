@@ -50,7 +50,6 @@ from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, env, secret
 from ._http import TIMEOUT, USER_AGENT
 
 NAME = "direct-invoice"
-SYSTEM = "Yandex Direct"
 CURRENCIES = ("RUB", "CHF", "EUR", "KZT", "TRY", "UAH", "USD", "BYN")
 MAX_PAYMENTS = 8  # the payment set is the unit's scope (its keys and lock), which keeps it short
 ATTEMPT_DAYS = 400  # how long the record of an invoice request is kept
@@ -116,7 +115,7 @@ def scope_of(payments: list[tuple[int, Decimal, str]]) -> str:
 def _from_scope(scope: str) -> list[tuple[int, Decimal, str]]:
     match = _SCOPE.match(scope)
     if match is None:
-        raise SourceBadRequest(f"{scope}: not a Direct payment set")
+        raise SourceBadRequest(say("direct.not_a_set", scope=scope))
     currency = match.group(1)
     return [(int(c), Decimal(s), currency) for c, s in (p.split("-") for p in match.group(2).strip("_").split("_"))]
 
@@ -169,11 +168,10 @@ def _record(unit: Unit, payments: list[tuple[int, Decimal, str]], login: str, at
 
 def fetch(context: Fetching) -> Fetched:
     unit, table = context.unit, context.table
-    keys = secret(env("DIRECT_SECRET"), SYSTEM)
+    system = say("system.direct")
+    keys = secret(env("DIRECT_SECRET"), system)
     if not isinstance(keys, dict) or not all(keys.get(k) for k in ("token", "masterToken", "login")):
-        raise SourceBadRequest(
-            'the Yandex Direct secret must be {"token": "...", "masterToken": "...", "login": "..."}'
-        )
+        raise SourceBadRequest(say("direct.secret"))
     login, payments = str(keys["login"]), _from_scope(unit.scope or "")
     attempt_key = {"pk": f"{NAME}#{login}#{unit.month}#{unit.scope}"}
     attempt = table.get_item(Key=attempt_key, ConsistentRead=True).get("Item")
@@ -181,10 +179,14 @@ def fetch(context: Fetching) -> Fetched:
         return _record(unit, payments, login, attempt)  # created before; its record was not archived yet
     if attempt and attempt.get("status") == "SENT" and not context.force:
         raise InvoiceOutcomeUnknown(
-            f"an invoice request for {unit.month} ({unit.scope}) was sent at {attempt['sentAt']} with operation "
-            f"number {attempt['operationNum']} and its answer never came, so an invoice may exist. Check Yandex "
-            f"Balance (balance.yandex.ru, login {login}) for an invoice of that sum created then; start again with "
-            "force=true only if there is none"
+            say(
+                "direct.unknown_before",
+                month=unit.month,
+                scope=unit.scope,
+                sent_at=attempt["sentAt"],
+                number=attempt["operationNum"],
+                login=login,
+            )
         )
     number = _counter(table, login)
     sent_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -209,17 +211,22 @@ def fetch(context: Fetching) -> Fetched:
         response = requests.post(url, json=body, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT})
     except requests.ConnectTimeout:  # never connected: nothing was sent
         table.delete_item(Key=attempt_key)
-        raise SourceUnavailable(f"CreateInvoice: no connection to {SYSTEM}; nothing was sent") from None
+        raise SourceUnavailable(say("direct.no_connection", system=system)) from None
     except requests.RequestException as exc:
         raise InvoiceOutcomeUnknown(
-            f"the invoice request for {unit.month} ({unit.scope}) was sent at {sent_at} with operation number {number} "
-            f"and its answer never came ({type(exc).__name__}), so an invoice may exist. Check Yandex Balance "
-            f"(balance.yandex.ru, login {login}) for an invoice of that sum created then; start again with force=true "
-            "only if there is none"
+            say(
+                "direct.unknown",
+                month=unit.month,
+                scope=unit.scope,
+                sent_at=sent_at,
+                number=number,
+                problem=type(exc).__name__,
+                login=login,
+            )
         ) from None
     if response.status_code >= 500:
         table.delete_item(Key=attempt_key)
-        raise SourceServerError(f"CreateInvoice: {SYSTEM} answered HTTP {response.status_code}")
+        raise SourceServerError(say("direct.server_error", system=system, status=response.status_code))
     try:
         answer = response.json()
     except ValueError:
@@ -227,9 +234,12 @@ def fetch(context: Fetching) -> Fetched:
     if not isinstance(answer, dict) or "error_code" in answer or not isinstance(answer.get("data"), str):
         table.delete_item(Key=attempt_key)
         code = answer.get("error_code") if isinstance(answer, dict) else None
-        words = f"error {code}: {answer.get('error_str')}" if isinstance(answer, dict) else "an unexpected answer"
+        if isinstance(answer, dict):
+            words = say("direct.refused_code", code=code, text=answer.get("error_str"))
+        else:
+            words = say("direct.refused_unexpected")
         detail = answer.get("error_detail") if isinstance(answer, dict) else None
-        text = f"CreateInvoice: {SYSTEM} refused with {words}" + (f" ({detail})" if detail else "")
+        text = say("direct.refused", system=system, words=words) + (f" ({detail})" if detail else "")
         raise (SourceRefused if code == 53 else InvoiceRefused)(text)
     created = {
         "url": answer["data"],

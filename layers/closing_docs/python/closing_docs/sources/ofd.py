@@ -24,13 +24,10 @@ from ._http import send
 
 NAME = "ofd-sales"
 PAGE_SIZE = 10  # intervals a page; a month takes several pages
-SYSTEM = "Yandex OFD"
+SYSTEM = "Yandex OFD"  # the archived document's "source" (a machine field); notices say("system.ofd")
 OPERATIONS = ("income", "income_return", "outcome", "outcome_return")
 PAYMENTS = ("total", "cashTotal", "ecashTotal", "prepaid", "credit", "provision")
-ADVICE = {
-    401: "the X-Yandex-Key (authKey in the OFD secret) was rejected: put a valid key into the secret",
-    403: "the X-OFD-Key (ofdKey in the OFD secret) was rejected or has no access to these companies",
-}
+ADVICE = {401: "advice.ofd.401", 403: "advice.ofd.403"}  # what to do, by HTTP status (texts.py)
 
 
 def enabled() -> bool:
@@ -97,9 +94,10 @@ def _csv(days: list[dict[str, Any]]) -> bytes:
 
 
 def fetch(context: Fetching) -> Fetched:
-    unit, keys = context.unit, secret(env("OFD_SECRET"), "Yandex OFD")
+    system = say("system.ofd")
+    unit, keys = context.unit, secret(env("OFD_SECRET"), system)
     if not isinstance(keys, dict) or not keys.get("authKey") or not keys.get("ofdKey"):
-        raise SourceBadRequest('the Yandex OFD secret must be {"authKey": "...", "ofdKey": "..."}')
+        raise SourceBadRequest(say("ofd.secret"))
     companies = [] if unit.scope in (None, "all") else unit.scope.split(".")
     headers = {"X-Yandex-Key": keys["authKey"], "X-OFD-Key": keys["ofdKey"], "Content-Type": "application/json"}
     url = env("OFD_API_URL").rstrip("/") + "/v1/docs/aggregations/sales"
@@ -108,14 +106,14 @@ def fetch(context: Fetching) -> Fetched:
     total = None
     while total is None or len(data) < total:
         body = _body(unit, companies, len(data))
-        response = send(SYSTEM, "POST", url, what="sales aggregation", advice=ADVICE, json=body, headers=headers)
+        response = send(system, "POST", url, what=say("ofd.what"), advice=ADVICE, json=body, headers=headers)
         try:
             page = response.json()
             rows, full, total = list(page["data"]), page.get("full"), int(page["total"])
         except (ValueError, KeyError, TypeError):
-            raise SourceBadRequest("sales aggregation: Yandex OFD answered without data/total") from None
+            raise SourceBadRequest(say("ofd.no_total")) from None
         if not rows and len(data) < total:
-            raise SourceBadRequest(f"sales aggregation: Yandex OFD stopped at {len(data)} of {total} intervals")
+            raise SourceBadRequest(say("ofd.stopped", read=len(data), total=total))
         data += rows
     request = _body(unit, companies, 0)
     del request["limit"], request["offset"]

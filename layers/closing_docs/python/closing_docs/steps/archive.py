@@ -18,6 +18,7 @@ from ..models import Manifest, NoDocumentsMarker, Notice, ReportStep, StoredFile
 from ..observability import logger, metrics
 from ..reports import ReportKind
 from ..sources import Fetching, SourceKind
+from ..texts import say
 from ..wiring import market, store, table
 from . import log_keys
 
@@ -52,11 +53,11 @@ def _archived(manifest: Manifest, stored: StoredZip) -> None:
 def _archive_report(step: ReportStep, kind: ReportKind) -> Notice:
     settings, job = get_settings(), step.job
     if step.report is None:
-        raise MarketProtocolError(f"{job.title}: no report to archive")
+        raise MarketProtocolError(say("error.archive.no_report", title=job.title))
     client = market(job.business)
     info = client.report_info(step.report.report_id)  # a fresh link: links expire, never cross a Wait
     if info.status != "DONE" or not info.file:
-        raise MarketProtocolError(f"reports/info: report {step.report.report_id} is {info.status} without a file")
+        raise MarketProtocolError(say("error.archive.no_file", report=step.report.report_id, status=info.status))
     host = link_host(info.file)
     logger.info("downloading", extra={"download_host": host})
     chunks, length = client.download(info.file, CHUNK_SIZE)
