@@ -45,8 +45,9 @@ export PIP_NO_INPUT := 1
 export CKV_SKIP_PACKAGE_UPDATE_CHECK := true
 export BC_SKIP_MAPPING := TRUE
 
-# sam's python3.13 workflow looks for `python3.13` on PATH: put .venv/bin (a Python 3.13 venv, with the
-# pinned pip that `sam build` then uses to fetch the layer's arm64 wheels) first.
+# sam's python3.13 workflow (the functions) and layers/closing_docs/Makefile (the layer: BuildMethod makefile) look
+# for `python3.13` on PATH: put .venv/bin (a Python 3.13 venv, with the pinned pip that fetches the layer's arm64
+# wheels, and the interpreter that compiles the layer's bytecode) first.
 SAM := env PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam
 
 section = @printf '\n==================== %s ====================\n' "$(1)" >&2
@@ -64,7 +65,8 @@ help:
 	@echo "make lint       ruff + asl-validator + sam validate --lint + cfn-lint 1.53.0 + checkov"
 	@echo "make cfnlint    the pinned cfn-lint (1.53.0) on template.yaml"
 	@echo "make checkov    checkov on template.yaml: no failed check (skips only inline, with a reason)"
-	@echo "make build      sam build (python3.13, arm64) into .aws-sam/"
+	@echo "make build      sam build (python3.13, arm64) into .aws-sam/; the layer, with its bytecode, by"
+	@echo "                layers/closing_docs/Makefile"
 	@echo "make pytest     only the tests (PYTEST_ARGS=... passed to pytest); needs make browser"
 	@echo "make browser    install Debian's chromium (apt-get, as root) if $(CHROMIUM) is missing: tests/browser use it"
 	@echo "make typecheck  mypy on the closing_docs package"

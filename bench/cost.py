@@ -39,7 +39,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "closing_docs" / "python")]
 
 from bench.fanout import PACK, plan_order, replay  # noqa: E402
 from closing_docs import reports as report_kinds  # noqa: E402
-from closing_docs.start_input import MAX_JOBS  # noqa: E402
 from local.aws import EmbeddedAws, _Function  # noqa: E402
 from local.emulator import MarketEmulator  # noqa: E402
 
@@ -49,6 +48,9 @@ PRICE_GB_SECOND = 0.0000133334  # Lambda arm64, per GB-second
 PRICE_REQUEST = 0.20 / 1_000_000  # Lambda, per invocation
 PRICE_STANDARD = 0.0245  # S3 Standard, per GB-month (the first ArchiveTransitionDays)
 PRICE_GLACIER_IR = 0.005  # S3 Glacier Instant Retrieval, per GB-month
+PRICE_S3_WRITE = 0.0054 / 1000  # S3 Standard PUT, COPY, POST, LIST requests (multipart parts included)
+PRICE_S3_READ = 0.00043 / 1000  # S3 Standard GET, HEAD and the other requests
+S3_WRITES = ("Put", "Copy", "Post", "List", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload")
 RETENTION_MONTHS = 72  # six years
 STANDARD_MONTHS = 3  # ArchiveTransitionDays 90
 GOAL_TRANSITIONS, GOAL_GB_SECONDS = 20, 2.0
@@ -89,6 +91,26 @@ def attributed(calls: list[tuple[str, str | None, float]]) -> Iterator[None]:
         _Function.invoke = original  # type: ignore[method-assign]
 
 
+@contextlib.contextmanager
+def s3_requests(counts: dict[str, int]) -> Iterator[None]:
+    """Count every S3 request made in this process (the handlers', the Distributed Maps' ItemReader and ResultWriter
+    in moto's interpreter): ``counts['write']`` (PUT, COPY, POST, LIST, multipart) and ``counts['read']``."""
+    import botocore.client
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def call(self: Any, operation: str, params: Any) -> Any:
+        if self.meta.service_model.service_name == "s3":
+            counts["write" if operation.startswith(S3_WRITES) else "read"] += 1
+        return original(self, operation, params)
+
+    botocore.client.BaseClient._make_api_call = call  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
 def unit_kind(events: list[dict[str, Any]]) -> str | None:
     """The report kind of a unit's child workflow (None for the business's child, which maps the units)."""
     for event in events:
@@ -105,6 +127,7 @@ def run(
     emulator.add_business(name="main", token=token, business_id=1, campaign_ids=[1001])
     start = {"month": "2025-12"} if kinds is None else {"month": "2025-12", "reports": list(kinds)}
     calls: list[tuple[str, str | None, float]] = []
+    requests = {"write": 0, "read": 0}
     with (
         emulator,
         EmbeddedAws(
@@ -114,7 +137,8 @@ def run(
         contextlib.redirect_stdout(log),
         contextlib.redirect_stderr(log),
     ):
-        execution = aws.run(start, timeout=600)
+        with s3_requests(requests):
+            execution = aws.run(start, timeout=600)
         children = aws.child_histories()
         parent = aws.history(execution.arn)
         archived = [key for key in aws.objects() if key.endswith((".zip", ".xlsx"))]
@@ -159,6 +183,8 @@ def run(
         "job_invocations": invocations["job"],
         "run_invocations": invocations["run"],
         "kinds": {kind: dict(figures) for kind, figures in by_kind.items()},
+        "units": len(units),
+        "s3": requests,
         "files": {
             "shop": sum("/1001/" in key for key in archived),
             "business": sum("/1001/" not in key for key in archived),
@@ -172,11 +198,14 @@ def month_cost(
     """One business of ``shops`` shops, one month: transitions, and USD for Step Functions, Lambda and the month's
     archives kept six years (``storage``: GB a shop-month, plus ``per_business['gb']``)."""
     units = per_shop["units"] * shops + per_business["units"]
-    executions = max(1, math.ceil(units / MAX_JOBS))  # more units than one execution takes: several executions
+    executions = 1  # one execution takes any number of units (its limits: README, Limits)
     count = per_shop["transitions"] * shops + per_business["transitions"] + per_run["transitions"] * executions
     gb_s = per_shop["gb_s"] * shops + per_business["gb_s"] + per_run["gb_s"] * executions
     calls = per_shop["invocations"] * shops + per_business["invocations"] + per_run["invocations"] * executions
     gb = storage * shops + per_business.get("gb", 0.0)
+    # S3 requests, counted in the measured run and priced per unit (the plan, ItemReader, ResultWriter, the archive,
+    # pack.json and the index all grow with the units)
+    writes, reads = units * per_run.get("s3_writes_per_unit", 0.0), units * per_run.get("s3_reads_per_unit", 0.0)
     # a month's archives are kept six years: 3 months in S3 Standard, then Glacier Instant Retrieval
     months_cold = RETENTION_MONTHS - STANDARD_MONTHS
     return {
@@ -185,6 +214,7 @@ def month_cost(
         "sfn": count * PRICE_TRANSITION,
         "lambda": gb_s * PRICE_GB_SECOND + calls * PRICE_REQUEST,
         "storage": gb * (PRICE_STANDARD * STANDARD_MONTHS + PRICE_GLACIER_IR * months_cold),
+        "s3_requests": writes * PRICE_S3_WRITE + reads * PRICE_S3_READ,
     }
 
 
@@ -299,7 +329,7 @@ def print_pack(
     print()
     print("Per shop-month, happy path (USD, eu-central-1; free tiers ignored): transitions by where they are")
     print("billed (each shop's units, the business-wide units, the run), then a business of 1 and of 50 shops, the")
-    print("business's and the run's share divided among its shops; $ run: Step Functions + Lambda; $ all: + S3, 6 y")
+    print("business's and the run's share divided among its shops; $ run: Step Functions + Lambda; $ all: + S3")
     print(f"{'':<9} {'transitions billed per':>22}   {'1-shop business':>30}   {'50-shop business':>30}")
     columns = ("transitions", "$ run", "$ all")
     print(
@@ -311,7 +341,7 @@ def print_pack(
         for shops in (1, 50):
             cost = month_cost(shops, shop, business, per_run, storage)
             run_usd = cost["sfn"] + cost["lambda"]
-            all_usd = run_usd + cost["storage"]
+            all_usd = run_usd + cost["storage"] + cost["s3_requests"]
             cells.append(f"{cost['transitions'] / shops:>11.2f} {run_usd / shops:>9.6f} {all_usd / shops:>8.5f}")
         print(
             f"{label:<9} {shop['transitions']:>6.0f} {business['transitions']:>8.0f} {per_run['transitions']:>6.0f}   "
@@ -319,21 +349,24 @@ def print_pack(
         )
     print()
     print("Monthly cost, the pack, happy path, one business (USD, eu-central-1; free tiers ignored):")
-    header = ("shops", "units", "executions", "transitions", "Step Functions", "Lambda", "S3, kept 6 y", "per month")
-    print("{:>6} {:>6} {:>10} {:>12} {:>15} {:>10} {:>16} {:>12}".format(*header))
+    header = ("shops", "units", "transitions", "Step Functions", "Lambda", "S3 requests", "S3, kept 6 y", "per month")
+    print("{:>6} {:>6} {:>12} {:>15} {:>10} {:>12} {:>14} {:>10}".format(*header))
     shop, business, per_run, storage = runs["pack"]
     for shops in SHOPS:
         cost = month_cost(shops, shop, business, per_run, storage)
-        total = cost["sfn"] + cost["lambda"] + cost["storage"]
+        total = cost["sfn"] + cost["lambda"] + cost["storage"] + cost["s3_requests"]
         units = shop["units"] * shops + business["units"]
         print(
-            f"{shops:>6} {units:>6.0f} {cost['executions']:>10} {cost['transitions']:>12.0f} {cost['sfn']:>15.4f} "
-            f"{cost['lambda']:>10.5f} {cost['storage']:>16.4f} {total:>12.4f}"
+            f"{shops:>6} {units:>6.0f} {cost['transitions']:>12.0f} {cost['sfn']:>15.4f} {cost['lambda']:>10.5f} "
+            f"{cost['s3_requests']:>12.5f} {cost['storage']:>14.4f} {total:>10.4f}"
         )
+    s3 = pack["s3"]
     print(
-        f"storage: {args.zip_mib} MiB a ZIP and {args.table_kib:g} KiB a table file ({shop_files} a shop, "
-        f"{business_files} a business); at most {MAX_JOBS} units fit in one execution, so a bigger month is several "
-        "executions, each with the run's transitions"
+        f"one execution each (Distributed Maps: the plan read by ItemReader, the outcomes written by ResultWriter; a "
+        f"Map Run has no fee of its own, its child workflows' transitions are counted above). S3 requests counted in "
+        f"the measured run: {s3['write']} writes and {s3['read']} reads for {pack['units']} units (archive, manifests, "
+        f"plan, ItemReader, ResultWriter, pack.json, index), priced per unit. Storage: {args.zip_mib} MiB a ZIP and "
+        f"{args.table_kib:g} KiB a table file ({shop_files} a shop, {business_files} a business)"
     )
     generation, slow = 120.0, 60.0
     paced = {seconds: paced_per_business(50, seconds, windows) for seconds in (generation, slow)}
@@ -350,6 +383,8 @@ def run_part(result: dict[str, Any]) -> dict[str, float]:
         "transitions": result["run_transitions"],
         "gb_s": result["run_gb_s"],
         "invocations": result["run_invocations"],
+        "s3_writes_per_unit": result["s3"]["write"] / max(1, result["units"]),
+        "s3_reads_per_unit": result["s3"]["read"] / max(1, result["units"]),
     }
 
 

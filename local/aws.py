@@ -13,13 +13,17 @@ substitutions that running locally needs:
 * SNS messages are captured through an SQS queue subscribed to each topic (:meth:`EmbeddedAws.notifications`
   for the notices topic, :meth:`EmbeddedAws.operations` for the operations topic);
 * moto runs Distributed Map child workflows in-process and discards their events; here each child keeps
-  its own history (:meth:`EmbeddedAws.child_histories`), as a child execution does in AWS.
+  its own history (:meth:`EmbeddedAws.child_histories`), as a child execution does in AWS;
+* moto (5.2.5, pinned) executes a Distributed Map's ``ResultWriter`` by writing a manifest.json that lists no result
+  file, dropping the children's outputs, and reads its ``Bucket.$``/``Prefix.$`` paths from those outputs instead of
+  the state's input; here it is executed as AWS does (:func:`_write_results`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import inspect
 import io
 import json
 import logging
@@ -36,12 +40,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+import moto
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
     distributed_item_processor_worker as distributed_worker,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.result_writer_decl import ResultWriter
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 
@@ -210,6 +216,49 @@ def _keeping_child_histories(
     return eval_job
 
 
+RESULT_WRITER_MOTO = "5.2.5"  # the moto whose ResultWriter _write_results replaces (requirements-dev.txt pins it)
+
+
+def _write_results(self: Any, env: Any) -> None:
+    """A Distributed Map's ``ResultWriter`` (``arn:aws:states:::s3:putObject``) as AWS executes it: its Parameters'
+    paths read the Map state's input; the children's outputs go to ``<Prefix>/<map run id>/SUCCEEDED_0.json`` (and
+    FAILED_0.json), each entry with its ``Output`` as a JSON string, listed by ``manifest.json``; the state's result
+    is ``{MapRunArn, ResultWriterDetails: {Bucket, Key}}``. moto 5.2.5 finds the outputs on its stack (None for a
+    child that failed) and evaluates the Parameters against them, then writes only an empty manifest."""
+    outputs = env.stack.pop()
+    env.stack.append(env.states.get_input())
+    self.parargs.eval(env=env)
+    parameters = env.stack.pop()
+    env.stack.pop()
+    bucket, prefix = parameters["Bucket"], parameters.get("Prefix", "")
+    run_id = str(uuid.uuid4())
+    execution = env.states.context_object.context_object_data["Execution"]["Id"]
+    map_run_arn = f"{execution.replace(':execution:', ':mapRun:')}/{run_id}"
+    folder = f"{prefix.rstrip('/')}/{run_id}/" if prefix else f"{run_id}/"
+    entries: dict[str, list[dict[str, Any]]] = {"SUCCEEDED": [], "FAILED": []}
+    for number, output in enumerate(outputs):
+        entry: dict[str, Any] = {"ExecutionArn": f"{map_run_arn}:{number}", "Name": str(number)}
+        if output is None or isinstance(output, Exception):
+            entries["FAILED"].append({**entry, "Status": "FAILED"})
+        else:
+            entries["SUCCEEDED"].append(
+                {**entry, "Status": "SUCCEEDED", "Output": json.dumps(output), "OutputDetails": {"Included": True}}
+            )
+    s3 = boto3.client("s3", region_name=REGION)
+    files: dict[str, list[dict[str, Any]]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
+    for status, written in entries.items():
+        if written:
+            body = json.dumps(written).encode()
+            key = f"{folder}{status}_0.json"
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+            files[status].append({"Key": key, "Size": len(body)})
+    manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": files}
+    s3.put_object(Bucket=bucket, Key=f"{folder}manifest.json", Body=json.dumps(manifest).encode())
+    env.stack.append(
+        {"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": f"{folder}manifest.json"}}
+    )
+
+
 def _scaled_wait(scale: float) -> Callable[..., None]:
     def wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
         if wait_seconds > 0:
@@ -289,7 +338,7 @@ class EmbeddedAws:
         self._stack.close()
 
     def _patch(self, owner: Any, name: str, value: Any) -> None:
-        original = getattr(owner, name)
+        original = inspect.getattr_static(owner, name)  # a staticmethod stays one when it is put back
         setattr(owner, name, value)
         self._stack.callback(setattr, owner, name, original)
 
@@ -300,6 +349,12 @@ class EmbeddedAws:
         self._patch(retrier_decl, "time", _ScaledTime(self.time_scale))
         worker = distributed_worker.DistributedItemProcessorWorker
         self._patch(worker, "_eval_job", _keeping_child_histories(worker._eval_job, self._child_histories))
+        if moto.__version__ != RESULT_WRITER_MOTO:
+            raise RuntimeError(
+                f"local/aws.py replaces moto {RESULT_WRITER_MOTO}'s ResultWriter; moto is {moto.__version__}: check "
+                "whether it now writes the results itself, then update _write_results and RESULT_WRITER_MOTO"
+            )
+        self._patch(ResultWriter, "_eval_body", _write_results)
         if str(LAYER_DIR) not in sys.path:
             sys.path.insert(0, str(LAYER_DIR))
         from closing_docs import market, pacing  # the layer's own pause before a 420's reset is a Retry delay too

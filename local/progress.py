@@ -78,7 +78,7 @@ class Progress:
 
     def line(self) -> str:
         logs = [json.loads(line) for line in self.aws.logs() if line.startswith("{")]
-        total = next((line.get("jobs") for line in logs if line.get("message") == "run planned"), None)
+        total = next((line.get("units") for line in logs if line.get("message") == "run planned"), None)
         statuses = Counter(s for s in (_outcome(h) for h in self.aws.child_histories()) if s)
         done = sum(statuses.values())
         parts = [f"{done} of {total if total is not None else '?'} done"]

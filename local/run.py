@@ -35,6 +35,7 @@ from local import run_sources
 from local.aws import LAYER_DIR, REGION, EmbeddedAws
 from local.emulator import MarketEmulator
 from local.progress import Progress
+from local.template import ROOT
 
 EMULATOR_TIME_SCALE = 0.01
 
@@ -48,7 +49,8 @@ def _report_kinds() -> tuple[str, ...]:
     return reports.names()
 
 
-_ASL_TIMEOUT_SECONDS = 86400
+# The runner waits as long as the state machine may run (scaled): a backfill of thousands of units takes hours.
+_ASL_TIMEOUT_SECONDS = json.loads((ROOT / "statemachine" / "closing_documents.asl.json").read_text())["TimeoutSeconds"]
 
 
 def _number_or_text(value: str) -> int | str:

@@ -324,12 +324,12 @@ def test_a_long_report_is_cut_to_fit_sns_and_points_to_the_full_one():
         bytes=1,
         counts={"MISMATCH": 2000},
         problems=problems,
-        report_uri="s3://work/runs/r/report.json",
+        report_uri="s3://work/fixity/r/report.json",
         message="head\n" + "\n".join(p.reason for p in problems),
     )
     cut = fitted(report)
     assert len(json.dumps(cut.wire()).encode()) <= 256 * 1024 - 4096
-    assert 0 < len(cut.problems) < 2000 and "s3://work/runs/r/report.json" in cut.message
+    assert 0 < len(cut.problems) < 2000 and "s3://work/fixity/r/report.json" in cut.message
     assert cut.problems == problems[: len(cut.problems)]
 
 

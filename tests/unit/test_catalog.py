@@ -9,7 +9,7 @@ from closing_docs import reports
 from closing_docs.config import Settings
 from closing_docs.errors import InvalidInput
 from closing_docs.models import Campaign, CampaignBusiness, Job
-from closing_docs.start_input import ALLOWED, MAX_JOBS, resolve_plan
+from closing_docs.start_input import ALLOWED, resolve_plan
 from local.contract import ContractError, validate_request
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -199,10 +199,11 @@ def test_an_unknown_configured_kind_is_a_configuration_error():
 
 
 def test_too_many_units_say_what_to_split():
-    with pytest.raises(InvalidInput, match=r"would archive \d+ reports .*shorter month ranges, fewer reports"):
+    # 400 shops x 24 months with the whole pack: 48,048 reports, more than one business's share of an execution
+    with pytest.raises(InvalidInput, match=r"would generate 48,048 reports \(2,002 a month\).* at most 21 months each"):
         resolve_plan(
             {"months": {"from": "2024-01", "to": "2025-12"}, "reports": list(KINDS)},
             NOW,
             settings(),
-            discover=lambda business: shops(*range(1, MAX_JOBS // 100 + 2)),
+            discover=lambda business: shops(*range(1, 401)),
         )

@@ -41,7 +41,7 @@ def test_state_machine_is_standard_timed_traced_and_logs_no_execution_data():
     machine = RESOURCES["ClosingDocumentsStateMachine"]["Properties"]
     assert machine["Type"] == "STANDARD" and machine["Tracing"] == {"Enabled": True}
     assert machine["Logging"]["IncludeExecutionData"] is False
-    assert 8 * 86400 < ASL["TimeoutSeconds"] <= 11 * 86400  # the daily rechecks fit; claims.LEASE_SECONDS outlives it
+    assert ASL["TimeoutSeconds"] == 365 * 86400  # a long backfill (start_input.check_limits); Step Functions' maximum
     assert ASL.get("QueryLanguage", "JSONPath") == "JSONPath"
     assert "Assign" not in json.dumps(ASL)
 
@@ -67,13 +67,17 @@ def test_functions_are_python313_arm64_with_the_layer_and_exist_on_disk():
     globals_ = TEMPLATE["Globals"]["Function"]
     assert globals_["Runtime"] == "python3.13" and globals_["Architectures"] == ["arm64"]
     layer = RESOURCES["ClosingDocsLayer"]
-    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    # built by layers/closing_docs/Makefile: arm64 wheels, python3.13 bytecode (tests/unit/test_layer_build.py)
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert (ROOT / layer["Properties"]["ContentUri"] / "Makefile").is_file()
     functions = [r for r in RESOURCES.values() if r["Type"] == "AWS::Serverless::Function"]
     code_dirs = {f["Properties"]["CodeUri"].rstrip("/") for f in functions}
     assert code_dirs == {f"functions/{d.name}" for d in (ROOT / "functions").iterdir() if d.is_dir()}
     for function in functions:
         assert (ROOT / function["Properties"]["CodeUri"] / "app.py").is_file()
-    assert Path(ROOT / layer["Properties"]["ContentUri"] / "closing_docs" / "__init__.py").is_file()
+    assert Path(ROOT / layer["Properties"]["ContentUri"] / "python" / "closing_docs" / "__init__.py").is_file()
 
 
 def test_archive_bucket_is_encrypted_versioned_private_and_retained():

@@ -29,7 +29,7 @@ KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-123
 XRAY = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
 BUCKET_ARN = "arn:ArchiveBucket"
 PREFIX = f"{BUCKET_ARN}/closing-documents/"
-WORK_ARN = "arn:FixityWorkBucket"  # the fixity runs' work lists, results and reports
+WORK_ARN = "arn:WorkBucket"  # the runs' plans and results (runs/), the fixity runs' work (fixity/)
 
 
 def resolver(**parameters: str) -> Resolver:
@@ -156,8 +156,13 @@ LOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
 SECRET = ("secretsmanager:GetSecretValue", "<ApiKeySecret>")
 # Everything each function's role allows with the default parameters (SSE-KMS with aws/s3: no KMS grant needed).
 EXPECTED: dict[str, set[tuple[str, str]]] = {
-    "ResolveInputFunction": {SECRET},
+    "ResolveInputFunction": {
+        SECRET,
+        ("s3:PutObject", f"{WORK_ARN}/runs/*/plan.json"),  # the run's plan, for the Distributed Maps' ItemReader
+        ("s3:PutObject", f"{WORK_ARN}/runs/*/units/*"),
+    },
     "SummarizeRunFunction": {
+        ("s3:GetObject", f"{WORK_ARN}/runs/*/results/*"),  # what their ResultWriter wrote
         ("s3:GetObject", f"{PREFIX}*.manifest.json"),
         ("s3:GetObject", f"{PREFIX}*.no-documents.json"),
         ("s3:GetObject", f"{PREFIX}*/pack.json"),
@@ -199,18 +204,18 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     # Fixity: read-only on the archive; writes only to its own work bucket.
     "FixityListFunction": {
         ("s3:ListBucket", BUCKET_ARN),
-        ("s3:PutObject", f"{WORK_ARN}/runs/*/work.json"),
+        ("s3:PutObject", f"{WORK_ARN}/fixity/*/work.json"),
     },
     "FixityCheckFunction": {
         ("s3:GetObject", f"{PREFIX}*"),
         ("s3:GetObjectVersion", f"{PREFIX}*"),  # the version a manifest names, when it is no longer the current one
         ("s3:ListBucket", BUCKET_ARN),
-        ("s3:PutObject", f"{WORK_ARN}/runs/*/results/*"),
+        ("s3:PutObject", f"{WORK_ARN}/fixity/*/results/*"),
     },
     "FixityReportFunction": {
         ("s3:ListBucket", WORK_ARN),
-        ("s3:GetObject", f"{WORK_ARN}/runs/*"),
-        ("s3:PutObject", f"{WORK_ARN}/runs/*/report.json"),
+        ("s3:GetObject", f"{WORK_ARN}/fixity/*"),
+        ("s3:PutObject", f"{WORK_ARN}/fixity/*/report.json"),
         ("sns:Publish", "<OperationsTopic>"),
         ("kms:GenerateDataKey", "arn:OperationsKey"),
         ("kms:Decrypt", "arn:OperationsKey"),
@@ -283,6 +288,9 @@ def test_only_the_archive_step_writes_archives_and_nobody_deletes():
             assert action != "s3:*"
             if action == "s3:PutObject":
                 if function in FIXITY_FUNCTIONS:  # fixity writes only its own work, never the archive
+                    assert resource.startswith(f"{WORK_ARN}/fixity/")
+                    continue
+                if function == "ResolveInputFunction":  # the plan, never the archive
                     assert resource.startswith(f"{WORK_ARN}/runs/")
                     continue
                 assert resource.startswith(PREFIX)
@@ -305,6 +313,13 @@ def test_state_machine_invokes_only_its_functions_and_publishes_only_notices():
     )
     assert {r for a, r in grants(found) if a.startswith("sns:")} == {"<NotificationTopic>"}
     assert {r for a, r in grants(found) if a.startswith("kms:")} == {"arn:NotificationKey"}
+    # S3: only the work bucket's runs/ (the plan for ItemReader, the results from ResultWriter), never the archive.
+    assert {(a, r) for a, r in grants(found) if a.startswith("s3:")} == {
+        ("s3:GetObject", f"{WORK_ARN}/runs/*/plan.json"),
+        ("s3:GetObject", f"{WORK_ARN}/runs/*/units/*"),
+        *((action, f"{WORK_ARN}/runs/*/results/*") for action in (
+            "s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload")),
+    }  # fmt: skip
     (notices_key,) = [s for s in found if s.get("Sid") == "EncryptNotices"]
     assert notices_key["Condition"] == {"StringEquals": {"kms:ViaService": "sns.eu-central-1.amazonaws.com"}}
     # The one "*": the log-delivery APIs, which AWS documents as taking no resource.
@@ -335,7 +350,7 @@ def test_the_fixity_machine_invokes_only_its_functions_and_reads_only_its_work_l
     machine_arn = "arn:aws:states:eu-central-1:123456789012:stateMachine:stack-fixity"
     assert grants([s for s in found if s["Resource"] != "*"]) == {
         *(("lambda:InvokeFunction", f"arn:{name}") for name in FIXITY_FUNCTIONS),
-        ("s3:GetObject", f"{WORK_ARN}/runs/*/work.json"),  # the Distributed Map's ItemReader
+        ("s3:GetObject", f"{WORK_ARN}/fixity/*/work.json"),  # the Distributed Map's ItemReader
         ("states:StartExecution", machine_arn),
         ("states:DescribeExecution", "arn:aws:states:eu-central-1:123456789012:execution:stack-fixity/*"),
         ("states:StopExecution", "arn:aws:states:eu-central-1:123456789012:execution:stack-fixity/*"),
@@ -348,8 +363,8 @@ def test_the_fixity_machine_invokes_only_its_functions_and_reads_only_its_work_l
     ]
 
 
-def test_the_fixity_work_bucket_is_private_encrypted_tls_only_and_expires():
-    bucket = properties("FixityWorkBucket")
+def test_the_work_bucket_is_private_encrypted_tls_only_and_expires():
+    bucket = properties("WorkBucket")
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
         "SSEAlgorithm": "AES256"
     }
@@ -359,7 +374,7 @@ def test_the_fixity_work_bucket_is_private_encrypted_tls_only_and_expires():
     assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     (rule,) = bucket["LifecycleConfiguration"]["Rules"]
     assert rule["ExpirationInDays"] > 366  # a year of quarterly reports, then gone
-    (deny,) = properties("FixityWorkBucketPolicy")["PolicyDocument"]["Statement"]
+    (deny,) = properties("WorkBucketPolicy")["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert deny["Resource"] == [WORK_ARN, f"{WORK_ARN}/*"]
 

@@ -7,7 +7,7 @@ import pytest
 from closing_docs.config import Settings
 from closing_docs.errors import InvalidInput
 from closing_docs.models import Campaign, CampaignBusiness
-from closing_docs.start_input import ALLOWED, MAX_JOBS, resolve_plan
+from closing_docs.start_input import ALLOWED, BUSINESS_DAYS, EXECUTION_DAYS, REPORT_SECONDS, resolve_plan
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -169,11 +169,20 @@ def test_bad_month_ranges_and_businesses_are_explained(raw, reason):
     assert str(caught.value).split(":")[0] in ALLOWED
 
 
-def test_too_many_campaign_months_for_one_execution():
-    with pytest.raises(InvalidInput, match=f"at most {MAX_JOBS} fit in one execution"):
-        plan_for(
-            {"months": {"from": "2021-01", "to": "2025-12"}, "businesses": ["main"], "campaignIds": list(range(1, 12))}
-        )
+def test_a_business_too_long_for_one_execution_is_refused_saying_how_many_months_fit():
+    # 1000 shops x 60 months: 60,000 reports, ~417 days one at a time (10 minutes a report, pessimistically)
+    start = {
+        "months": {"from": "2021-01", "to": "2025-12"},
+        "businesses": ["main"],
+        "campaignIds": list(range(1, 1001)),
+    }
+    with pytest.raises(InvalidInput) as caught:
+        plan_for(start)
+    message = str(caught.value)
+    assert message.startswith("months: business main would generate 60,000 reports (1,000 a month)")
+    most = BUSINESS_DAYS * 86_400 // REPORT_SECONDS
+    assert f"start several executions of at most {most // 1000} months each for it" in message, message
+    assert f"{EXECUTION_DAYS} days" in message
 
 
 def test_bad_input_is_reported_before_the_secret_is_read():

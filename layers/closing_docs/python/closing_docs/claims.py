@@ -15,7 +15,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-LEASE_SECONDS = 11 * 86400  # longer than the state machine's TimeoutSeconds (10 days)
+# Longer than a unit's life: its status checks and at most NOT_PUBLISHED_RECHECK_DAYS (8) daily rechecks. A long
+# backfill's execution lasts longer, but each unit takes its lock only when it starts.
+LEASE_SECONDS = 11 * 86400
 
 
 @dataclass(frozen=True)

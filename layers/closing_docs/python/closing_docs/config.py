@@ -55,6 +55,7 @@ class Settings(BaseModel):
     reports_per_business: int = Field(1, alias="REPORTS_PER_BUSINESS", ge=1, le=10)
     notice_mode: NoticeMode = Field("BOTH", alias="NOTICE_MODE")
     lock_table: str = Field(alias="LOCK_TABLE")
+    work_bucket: str = Field("", alias="WORK_BUCKET")  # each run's plan and results (runwork.py); fixity's work lists
     operations_topic_arn: str = Field("", alias="OPERATIONS_TOPIC_ARN")  # the audit's alerts (OperationsTopic)
     download_allowed: tuple[str, ...] = Field(DEFAULT_DOWNLOAD_ALLOWED, alias="DOWNLOAD_ALLOWED_ORIGINS")
     secret_max_age_seconds: int = Field(300, alias="SECRET_MAX_AGE_SECONDS", ge=0)

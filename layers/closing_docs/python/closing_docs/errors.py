@@ -121,3 +121,7 @@ class InvoiceRefused(SourceError):
 
 class InvoiceOutcomeUnknown(SourceError):
     """The invoice request was sent but its answer never came: an invoice may exist. Never retried blindly."""
+
+
+class ChildWorkflowsFailed(ClosingDocsError):
+    """A Distributed Map's results list child workflows that did not succeed: the run's results are incomplete."""

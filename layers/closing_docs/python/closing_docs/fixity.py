@@ -64,7 +64,7 @@ class FixityWork(Wire):
     bucket: str  # the archive
     prefix: str  # the keys checked
     work_bucket: str
-    run_prefix: str  # runs/<execution name>/: the work list, each batch's result, the report
+    run_prefix: str  # fixity/<execution name>/: the work list, each batch's result, the report
     work_key: str
     manifests: int
     batches: int
@@ -190,7 +190,7 @@ def batches(manifest_keys: Iterable[str], size: int) -> Iterator[WorkItem]:
 
 
 def run_prefix(run_name: str) -> str:
-    return f"runs/{run_name}/"
+    return f"fixity/{run_name}/"
 
 
 def list_work(archive: ArchiveStore, work: ArchiveStore, prefix: str, start: FixityStart) -> FixityWork:

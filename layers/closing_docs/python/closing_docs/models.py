@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from .base import ContractType, Wire
 from .unit import Unit
@@ -104,8 +104,34 @@ class BusinessPlan(Wire):
     unavailable: list[Unavailable] = Field(default_factory=list)
 
 
+class Location(Wire):
+    bucket: str
+    key: str
+
+
+class BusinessItem(Wire):
+    """An item of the outer Map, read from the run's plan.json (runwork.py): one business, its units in S3."""
+
+    business: str
+    unavailable: list[Unavailable] = Field(default_factory=list)
+    units: Location
+    count: int
+
+
+class PlannedRun(Wire):
+    """Output of the Resolve step: what the execution archives, and where its plan and results are (runwork.py)."""
+
+    months: list[str]
+    scheduled: bool
+    limits: Limits
+    plan: Location
+    results_prefix: str  # where the Distributed Maps' ResultWriter writes, in the plan's bucket
+    businesses: int
+    units: int
+
+
 class RunPlan(Wire):
-    """Output of the Resolve step: what this execution archives."""
+    """What this execution archives, as the Resolve step plans it (then writes it to S3: PlannedRun)."""
 
     months: list[str]
     scheduled: bool
@@ -238,18 +264,27 @@ class Outcome(Unit):
     cause: str | None = None
 
 
-class BusinessResult(Wire):
-    """One business's outcomes, as the outer Map state collects them."""
+class Written(BaseModel):
+    """``ResultWriterDetails``: where a Distributed Map wrote its results' manifest.json (runwork.py reads them)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    bucket: str = Field(alias="Bucket")
+    key: str = Field(alias="Key")
+
+
+class BusinessDone(Wire):
+    """Output of one business's child workflow: where its units' outcomes are."""
 
     business: str
     unavailable: list[Unavailable] = Field(default_factory=list)
-    outcomes: list[Outcome]
+    results: Written
 
 
 class SummarizeEvent(Wire):
     months: list[str]
     execution_id: str = ""
-    results: list[BusinessResult]
+    results: Written  # the run's: one BusinessDone per business
 
 
 class BusinessSummary(Wire):
@@ -258,6 +293,7 @@ class BusinessSummary(Wire):
     # report kind -> notice status -> units (the pack, by kind)
     kinds: dict[str, dict[str, int]] = Field(default_factory=dict)
     failed: list[Outcome]
+    failed_not_listed: int = 0  # failed units beyond the summary's room (notices.FAILED_LISTED): see the index
     unavailable: list[Unavailable]
 
 

@@ -4,10 +4,12 @@ Lambda cannot prevent them); their wording lives in statemachine/closing_documen
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .models import (
     STATUSES,
+    BusinessDone,
     BusinessSummary,
     Job,
     Manifest,
@@ -15,9 +17,10 @@ from .models import (
     NoticeStatus,
     Outcome,
     RunSummary,
-    SummarizeEvent,
 )
 from .texts import say
+
+FAILED_LISTED = 20  # failed units named in the run summary; the rest are counted (each is in the index, with its error)
 
 
 def _notice(
@@ -116,27 +119,34 @@ def _counted(counts: dict[str, int]) -> str:
     return ", ".join(say("count", status=say(f"status.{status}"), n=n) for status, n in counts.items() if n)
 
 
-def run_summary(event: SummarizeEvent) -> RunSummary:
-    """One notice for the whole run: per business and report kind, how many units ended how; the failed listed."""
+def run_summary(
+    months: list[str], execution_id: str, results: Iterable[tuple[BusinessDone, Sequence[Outcome]]]
+) -> RunSummary:
+    """One notice for the whole run: per business and report kind, how many units ended how; the failed listed, up
+    to FAILED_LISTED of them (the notice must fit SNS and the state: the index lists every unit with its error)."""
     totals: Counter[str] = Counter()
     businesses = []
-    for result in event.results:
-        counts = Counter(outcome.status for outcome in result.outcomes)
+    room = FAILED_LISTED
+    for done, outcomes in results:
+        counts = Counter(outcome.status for outcome in outcomes)
         totals.update(counts)
         kinds: dict[str, dict[str, int]] = {}
-        for outcome in result.outcomes:
+        for outcome in outcomes:
             kinds.setdefault(outcome.kind, dict.fromkeys(STATUSES, 0))[outcome.status] += 1
+        failed = [o for o in outcomes if o.status == "FAILED"]
         businesses.append(
             BusinessSummary(
-                business=result.business,
+                business=done.business,
                 counts={status: counts[status] for status in STATUSES},
                 kinds=kinds,
-                failed=[o for o in result.outcomes if o.status == "FAILED"],
-                unavailable=result.unavailable,
+                failed=failed[:room],
+                failed_not_listed=max(0, len(failed) - room),
+                unavailable=done.unavailable,
             )
         )
-    failed = totals["FAILED"]
-    months = event.months[0] if len(event.months) == 1 else f"{event.months[0]}..{event.months[-1]}"
+        room = max(0, room - len(failed))
+    failed_count = totals["FAILED"]
+    span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
     lines = []
     for b in businesses:
         lines.append(f"{b.business}: {_counted(b.counts)}")
@@ -155,17 +165,19 @@ def run_summary(event: SummarizeEvent) -> RunSummary:
         for b in businesses
         for o in b.failed
     ]
+    if unlisted := sum(b.failed_not_listed for b in businesses):
+        lines.append(say("summary.not_listed", n=unlisted))
     lines += [
         say("summary.left_out", business=b.business, campaign=u.campaign_id, availability=u.api_availability)
         for b in businesses
         for u in b.unavailable
     ]
-    head = say("summary.failed", months=months, failed=failed) if failed else say("summary.ok", months=months)
+    head = say("summary.failed", months=span, failed=failed_count) if failed_count else say("summary.ok", months=span)
     return RunSummary(
-        status="FAILED" if failed else "OK",
-        months=event.months,
+        status="FAILED" if failed_count else "OK",
+        months=months,
         counts={status: totals[status] for status in STATUSES},
         businesses=businesses,
-        execution_arn=event.execution_id,
+        execution_arn=execution_id,
         message="\n".join([head, *lines]),
     )

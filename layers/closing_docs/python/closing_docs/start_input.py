@@ -17,7 +17,6 @@ report kinds asked for: one unit of work per kind, scope (campaign or business),
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -43,11 +42,12 @@ from .months import Month
 
 MAX_CAMPAIGNS = 1000
 MAX_MONTHS = 60  # five years: the legal retention of these documents
-MAX_JOBS = 600  # units of work in one execution (and the plan must fit PLAN_MAX_BYTES: tests/unit/test_plan_size.py)
-# The plan is the largest payload of a run: every state holds it or less (each business's outcomes replace its jobs,
-# the businesses' results replace the plan). Step Functions refuses a state over 256 KiB, uncatchably
-# (States.DataLimitExceeded), so the first step refuses a plan that could come near it.
-PLAN_MAX_BYTES = 220_000
+# What one execution takes (README, Limits). No state grows with the units of work: the plan and the outcomes stay in
+# S3 (runwork.py: the Distributed Maps' ItemReader and ResultWriter). What remains is time, and the run summary:
+EXECUTION_DAYS = 365  # Step Functions' maximum for a standard execution, and the state machine's TimeoutSeconds
+BUSINESS_DAYS = 300  # what one business's reports may take of it: the rest is for daily rechecks and retries
+REPORT_SECONDS = 600  # one report end to end, pessimistically: Yandex's generation, the polls, a kind's paced window
+MAX_BUSINESSES = 100  # the run summary has an entry per business: it must fit an SNS message and a state (256 KB)
 NAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 ALLOWED = {
     "month": "a finished calendar month written YYYY-MM (e.g. 2025-12)",
@@ -402,24 +402,12 @@ def build_plan(
         skipped = list((unavailable or {}).get(business, []))
         businesses.append(BusinessPlan(business=business, jobs=_interleave(queues), unavailable=skipped))
     businesses += sources
-    total = sum(len(b.jobs) for b in businesses)
-    if total > MAX_JOBS:
-        raise InvalidInput(
-            f"months: this run would archive {total} reports ({len(request.months)} months x "
-            f"{len(kinds)} report kinds); at most {MAX_JOBS} fit in one execution: start several executions with "
-            "shorter month ranges, fewer reports or fewer businesses"
-        )
     if kinds and not any(campaigns.values()):
         raise InvalidInput(
             f"campaignIds: none given and none configured; pass {ALLOWED['campaignIds']} or set the stack "
             "parameter CampaignIds (GET /v2/campaigns listed no usable shops of " + ", ".join(campaigns) + ")"
         )
-    plan_bytes = len(json.dumps([b.wire() for b in businesses], ensure_ascii=False).encode())
-    if plan_bytes > PLAN_MAX_BYTES:
-        raise InvalidInput(
-            f"months: this run's plan ({total} reports, {plan_bytes:,} bytes) would not fit Step Functions' 256 KB "
-            "state limit; start several executions with shorter month ranges, fewer reports or fewer businesses"
-        )
+    check_limits(businesses, len(request.months), settings.reports_per_business)
     limits = Limits(
         max_status_checks=settings.max_status_checks,
         max_regenerations=settings.max_regenerations,
@@ -434,6 +422,34 @@ def build_plan(
         limits=limits,
         businesses=businesses,
     )
+
+
+def check_limits(businesses: Sequence[BusinessPlan], months: int, at_once: int) -> None:
+    """Refuse, before anything starts, a run one execution cannot finish, saying what to split: within a business
+    reports generate ``at_once`` at a time (Yandex's active-reports limit), so a business's reports must fit
+    BUSINESS_DAYS at REPORT_SECONDS each; and the run summary names each business (MAX_BUSINESSES)."""
+    if len(businesses) > MAX_BUSINESSES:
+        raise InvalidInput(
+            f"businesses: this run covers {len(businesses)} businesses and sources, at most {MAX_BUSINESSES} fit one "
+            "execution (its summary names each); start several executions, each with businesses: [names]"
+        )
+    most = BUSINESS_DAYS * 86_400 * at_once // REPORT_SECONDS  # reports of one business in one execution
+    for plan in businesses:
+        if len(plan.jobs) <= most:
+            continue
+        per_month = -(-len(plan.jobs) // months)
+        days = len(plan.jobs) * REPORT_SECONDS / at_once / 86_400
+        split = (
+            f"start several executions of at most {most // per_month} months each for it"
+            if most >= per_month
+            else "give fewer campaignIds or reports per execution"
+        )
+        raise InvalidInput(
+            f"months: business {plan.business} would generate {len(plan.jobs):,} reports ({per_month:,} a month), "
+            f"about {days:,.0f} days at {at_once} at a time and {REPORT_SECONDS // 60} minutes a report; an execution "
+            f"lasts at most {EXECUTION_DAYS} days, of which {BUSINESS_DAYS} for one business's reports (at most "
+            f"{most:,}): {split}"
+        )
 
 
 def _business_ids(business: str, ids: Sequence[int], found: Sequence[Campaign], kinds: str) -> list[int]:

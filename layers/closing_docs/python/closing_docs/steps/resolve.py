@@ -1,18 +1,28 @@
-"""ResolveInput: validate the start input and plan the run."""
+"""ResolveInput: validate the start input, plan the run, and write the plan to S3 for the Distributed Maps to read."""
 
 from __future__ import annotations
 
-from ..models import ResolveEvent, RunPlan
+from .. import runwork
+from ..config import get_settings
+from ..errors import ConfigurationError
+from ..models import PlannedRun, ResolveEvent
 from ..observability import logger
+from ..wiring import store
 from . import plan
 
 
-def resolve(event: ResolveEvent) -> RunPlan:
-    """Validate the start input, then list the units to archive for each business. A business with no campaign
-    ids given or configured has its shops listed by GET /v2/campaigns."""
+def resolve(event: ResolveEvent) -> PlannedRun:
+    """Validate the start input, then list the units to archive for each business (a business with no campaign
+    ids given or configured has its shops listed by GET /v2/campaigns), and write them to the work bucket under
+    runs/<execution name>/: the state machine carries only where they are."""
     run = plan(event.input, event.start_time)
+    bucket = get_settings().work_bucket
+    if not bucket:
+        raise ConfigurationError("WORK_BUCKET is not set: the run's plan has nowhere to go (template.yaml sets it)")
+    planned = runwork.write_plan(store().s3, bucket, event.execution_id.rsplit(":", 1)[-1] or "run", run)
     logger.info(
         "run planned",
-        extra={"months": run.months, "businesses": [b.business for b in run.businesses], "jobs": run.job_count},
-    )
-    return run
+        extra={"months": run.months, "businesses": [b.business for b in run.businesses], "units": planned.units,
+               "plan": f"s3://{planned.plan.bucket}/{planned.plan.key}"},
+    )  # fmt: skip
+    return planned

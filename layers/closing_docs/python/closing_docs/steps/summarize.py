@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-from .. import index, notices, pack
+from collections.abc import Iterator, Sequence
+
+from .. import index, notices, pack, runwork
 from ..config import Settings, get_settings
-from ..models import RunSummary, SummarizeEvent
+from ..models import BusinessDone, Outcome, RunSummary, SummarizeEvent
 from ..observability import logger, metrics
 from ..wiring import store
 
 
 def summarize(event: SummarizeEvent) -> RunSummary:
-    """Update the pack.json of every business and month the run covered, rebuild the index (index.html, index.csv)
-    of every business the run touched from what the archive now holds, then build the run-level notice: per
-    business and report kind, how the units ended, and which failed."""
+    """Read the run's results from S3 (what the Distributed Maps' ResultWriter wrote), one business at a time: update
+    the pack.json of every month it covered, rebuild its index (index.html, index.csv) from what the archive now
+    holds; then build the run-level notice: per business and report kind, how the units ended, and which failed."""
     settings = get_settings()
-    outcomes = [outcome for result in event.results for outcome in result.outcomes]
-    keys = pack.update_all(store(), settings.prefix, outcomes, event.execution_id)
-    businesses = sorted({result.business for result in event.results} | {outcome.business for outcome in outcomes})
-    indexes = write_indexes(settings, businesses)
-    summary = notices.run_summary(event)
+    packs: list[str] = []
+    indexes: list[str] = []
+
+    def businesses() -> Iterator[tuple[BusinessDone, Sequence[Outcome]]]:
+        for done, stream in runwork.business_results(store().s3, event.results):
+            outcomes = list(stream)  # one business at a time
+            packs.extend(pack.update_all(store(), settings.prefix, outcomes, event.execution_id))
+            indexes.extend(write_indexes(settings, [done.business]))
+            yield done, outcomes
+
+    summary = notices.run_summary(event.months, event.execution_id, businesses())
     metrics.add_metric(name="CampaignMonthsFailed", unit="Count", value=summary.counts["FAILED"])
     logger.info(
-        "run summary", extra={"status": summary.status, "counts": summary.counts, "packs": keys, "indexes": indexes}
+        "run summary", extra={"status": summary.status, "counts": summary.counts, "packs": packs, "indexes": indexes}
     )
     return summary
 
