@@ -35,11 +35,10 @@ import io
 import posixpath
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from pydantic import ValidationError
@@ -47,7 +46,8 @@ from pydantic import ValidationError
 from . import reports
 from .models import Manifest, NoDocumentsMarker, Unit
 from .months import Month
-from .pack import PACK_NAME, Pack, PackEntry
+from .pack import PACK_NAME, Pack, PackEntry, T
+from .pack import parallel as _parallel
 from .unit import month_folder
 
 if TYPE_CHECKING:
@@ -77,7 +77,6 @@ MANIFEST_SUFFIX, MARKER_SUFFIX = ".manifest.json", ".no-documents.json"
 # S3 keeps LastModified to the second, and the functions' clocks may differ from S3's by a little: an entry of
 # pack.json stands for a manifest only when it was written this long after the manifest.
 TRUST_MARGIN = timedelta(seconds=5)
-READERS = 16  # GETs in flight while reading manifests, markers and pack.json files
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _TYPE_ORDER = {"INCOME": 0, "OUTCOME": 1, "MARKETING": 2}
 # Cells with several units (a split month) are coloured as the worst of them.
@@ -290,17 +289,6 @@ class _Folder:
         if not _older(self.listing, key, entry.updated_at):
             return None
         return _row(entry, "NO_DOCUMENTS", key=key, report_id=entry.report_id)
-
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def _parallel(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    if len(items) <= 1:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(READERS, len(items))) as pool:
-        return list(pool.map(function, items))
 
 
 def _folder(store: ArchiveStore, prefix: str, business: str, month: str) -> _Folder:

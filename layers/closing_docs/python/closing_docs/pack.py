@@ -11,9 +11,10 @@ machine's Retry runs the step again on the new version.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import ValidationError
 
@@ -43,6 +44,19 @@ class Pack(Wire):
     month: str
     updated_at: datetime
     entries: list[PackEntry]
+
+
+READERS = 16  # GETs in flight while reading manifests, markers and pack.json files
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def parallel(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``function`` over ``items``, READERS at a time (S3 reads: a business-month may have thousands of units)."""
+    if len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(READERS, len(items))) as pool:
+        return list(pool.map(function, items))
 
 
 def pack_key(prefix: str, business: str, month: str) -> str:
@@ -96,8 +110,7 @@ def update(
             entries = {e.lock_key: e for e in Pack.model_validate_json(current.body).entries}
         except ValidationError:
             entries = {}  # unreadable: rebuilt from this run (the archive's versioning keeps the old one)
-    for outcome in outcomes:
-        entry = _entry(store, prefix, outcome, execution_id, now)
+    for entry in parallel(lambda outcome: _entry(store, prefix, outcome, execution_id, now), list(outcomes)):
         if entry is not None:
             entries[entry.lock_key] = entry
     pack = Pack(business=business, month=month, updated_at=now, entries=sorted(entries.values(), key=_order))
