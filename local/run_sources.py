@@ -49,16 +49,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="direct-invoice: where the last operation number per login is kept")  # fmt: skip
 
 
-_NEEDS = {
-    "activeplatform": ("api_url", "api_key", "reseller_id", "account_id", "document_keys"),
-    "ofd": ("api_url", "ofd_auth_key", "ofd_key", "month"),
-    "direct-invoice": ("api_url", "api_key", "master_token", "login", "payments"),
+_NEEDS = {  # per source: the options it needs (the argparse dest -> the flag)
+    "activeplatform": {
+        "api_url": "--api-url",
+        "api_key": "--api-key",
+        "reseller_id": "--reseller-id",
+        "account_id": "--account-id",
+        "document_keys": "--document-key",
+    },
+    "ofd": {"api_url": "--api-url", "ofd_auth_key": "--ofd-auth-key", "ofd_key": "--ofd-key", "month": "--month"},
+    "direct-invoice": {
+        "api_url": "--api-url",
+        "api_key": "--api-key",
+        "master_token": "--master-token",
+        "login": "--login",
+        "payments": "--payment",
+    },
 }
 
 
 def check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Arguments a source needs, before anything starts (no call is made on an error)."""
-    missing = [f"--{name.replace('_', '-').rstrip('s')}" for name in _NEEDS[args.source] if not getattr(args, name)]
+    missing = [flag for name, flag in _NEEDS[args.source].items() if not getattr(args, name)]
     if missing:
         parser.error(f"--source {args.source} needs {', '.join(missing)}")
     for payment in args.payments or ():

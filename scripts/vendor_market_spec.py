@@ -84,7 +84,7 @@ def source_lines(src: Path) -> list[str]:
     return [line for line in text.splitlines() if line.startswith(("Source:", "Commit:", "License:"))]
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
@@ -123,7 +123,8 @@ def main(argv: list[str]) -> None:
     ]
     (DEST / "SOURCE.txt").write_text("\n".join(source) + "\n", encoding="utf-8")
     print(f"{DEST.relative_to(REPO)}: {len(files)} files + openapi.yaml, LICENSE, SOURCE.txt")
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))
