@@ -54,9 +54,14 @@ class Progress:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._failures = _Failures()
-        self._said: set[str] = set()
+        self._failures_said = 0
         self._last = ""
         self._last_at = 0.0
+        # read incrementally: a backfill logs thousands of lines and ends thousands of child workflows
+        self._logs_read = self._children_read = 0
+        self._total: int | None = None
+        self._latest: dict[str, Any] | None = None
+        self._statuses: Counter[str] = Counter()
 
     def __enter__(self) -> Progress:
         logging.getLogger("aws_lambda_powertools").addHandler(self._failures)
@@ -76,22 +81,34 @@ class Progress:
         while not self._stop.wait(_TICK):
             self._report()
 
+    def _read(self) -> None:
+        """What was logged and which units ended since the last look."""
+        logs = self.aws.logs()
+        for text in logs[self._logs_read :]:
+            if text.startswith("{"):
+                entry = json.loads(text)
+                if entry.get("message") == "run planned":
+                    self._total = entry.get("units")
+                if entry.get("kind"):
+                    self._latest = entry
+        children = self.aws.child_histories()
+        self._statuses.update(s for s in (_outcome(h) for h in children[self._children_read :]) if s)
+        self._logs_read, self._children_read = len(logs), len(children)
+
     def line(self) -> str:
-        logs = [json.loads(line) for line in self.aws.logs() if line.startswith("{")]
-        total = next((line.get("units") for line in logs if line.get("message") == "run planned"), None)
-        statuses = Counter(s for s in (_outcome(h) for h in self.aws.child_histories()) if s)
-        done = sum(statuses.values())
+        self._read()
+        total, latest = self._total, self._latest
+        done = sum(self._statuses.values())
         parts = [f"{done} of {total if total is not None else '?'} done"]
-        parts += [f"{status} {n}" for status, n in sorted(statuses.items())]
-        latest = next((line for line in reversed(logs) if line.get("kind")), None)
+        parts += [f"{status} {n}" for status, n in sorted(self._statuses.items())]
         if latest is not None and (total is None or done < total):
             scope = latest.get("campaign_id") or latest.get("business")
             parts.append(f"now: {latest.get('kind')} {scope} {latest.get('month')}: {latest.get('message')}")
         return " | ".join(parts)
 
     def _report(self, final: bool = False) -> None:
-        for failure in self._failures.seen[len(self._said) :]:
-            self._said.add(failure + str(len(self._said)))
+        for failure in self._failures.seen[self._failures_said :]:
+            self._failures_said += 1
             self._write(f"a step failed, the state machine retries what can be retried: {failure}", newline=True)
         line = self.line()
         if line == self._last and not final:
