@@ -1,6 +1,7 @@
 """One execution takes any number of units: the plan and the outcomes stay in S3 (runwork.py), and the state machine
 carries only where they are. What remains is refused up front, saying what to split (start_input.check_limits)."""
 
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,8 +10,8 @@ import pytest
 
 from closing_docs import runwork
 from closing_docs.config import Settings
-from closing_docs.errors import InvalidInput
-from closing_docs.models import Campaign, CampaignBusiness, Job
+from closing_docs.errors import ChildWorkflowsFailed, InvalidInput
+from closing_docs.models import Campaign, CampaignBusiness, Job, Written
 from closing_docs.start_input import EXECUTION_DAYS, MAX_BUSINESSES, resolve_plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,20 @@ class FakeS3:
 
     def put_object(self, Bucket: str, Key: str, Body: bytes, **_: object) -> None:  # noqa: N803 - boto3's names
         self.objects[Key] = Body
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, object]:  # noqa: N803 - boto3's names
+        return {"Body": io.BytesIO(self.objects[Key])}
+
+
+def result_files(s3: FakeS3, folder: str, outputs: list[object], failed: int = 0) -> Written:
+    """What ResultWriter writes (as local/aws.py's _write_results does, after AWS's format)."""
+    s3.objects[f"{folder}/SUCCEEDED_0.json"] = json.dumps([{"Output": json.dumps(o)} for o in outputs]).encode()
+    files = {"SUCCEEDED": [{"Key": f"{folder}/SUCCEEDED_0.json"}], "PENDING": [], "FAILED": []}
+    if failed:
+        s3.objects[f"{folder}/FAILED_0.json"] = json.dumps([{"Status": "FAILED"}] * failed).encode()
+        files["FAILED"] = [{"Key": f"{folder}/FAILED_0.json"}]
+    s3.objects[f"{folder}/manifest.json"] = json.dumps({"DestinationBucket": "work", "ResultFiles": files}).encode()
+    return Written(Bucket="work", Key=f"{folder}/manifest.json")
 
 
 def size(value: object) -> int:
@@ -72,6 +87,25 @@ def test_more_businesses_than_a_summary_holds_are_refused_naming_businesses(monk
 def test_the_state_machine_may_run_as_long_as_the_limits_assume():
     definition = json.loads((ROOT / "statemachine" / "closing_documents.asl.json").read_text())
     assert definition["TimeoutSeconds"] == EXECUTION_DAYS * 86_400 <= 365 * 86_400  # Step Functions' maximum
+
+
+def test_the_summary_reads_each_business_and_its_outcomes_back_and_refuses_failed_children():
+    s3 = FakeS3()
+    outcome = {
+        "business": "main",
+        "kind": "closure-documents",
+        "campaignId": 7,
+        "month": "2025-12",
+        "status": "ARCHIVED",
+    }
+    units = result_files(s3, "runs/r/results/b1", [outcome, {**outcome, "campaignId": 8, "status": "FAILED"}])
+    run = result_files(s3, "runs/r/results/run", [{"business": "main", "results": units.model_dump(by_alias=True)}])
+    ((done, outcomes),) = [(done, list(stream)) for done, stream in runwork.business_results(s3, run)]
+    assert done.business == "main" and [(o.campaign_id, o.status) for o in outcomes] == [(7, "ARCHIVED"), (8, "FAILED")]
+
+    broken = result_files(s3, "runs/r/results/broken", [outcome], failed=1)
+    with pytest.raises(ChildWorkflowsFailed, match=r"runs/r/results/broken/FAILED_0\.json"):
+        list(runwork.outputs(s3, broken))
 
 
 def test_json_items_streams_an_array_cut_anywhere():
