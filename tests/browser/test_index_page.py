@@ -23,16 +23,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from closing_docs import index, pack
 from closing_docs.archive import ArchiveStore
-from closing_docs.models import Document, Manifest, NoDocumentsMarker, Outcome, Unit
+from closing_docs.models import Outcome, Unit
+from tests.archived import PREFIX, archive, bucket, no_documents
 from tests.browser import chromium
 
-BUCKET, PREFIX, BUSINESS = "archive", "closing-documents", "main"
+BUSINESS = "main"
 NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)  # the last finished month: 2025-12
 DETAIL, SERVICES, NETTING = "closure-documents-detalization", "united-marketplace-services", "united-netting"
 
@@ -75,35 +74,11 @@ def build(store: ArchiveStore) -> None:
             continue
         status, extra = ended
         job = unit(month, kind, scope, types)
-        keys = job.archive_keys(PREFIX)
         if status == "ARCHIVED":
             body = b"PK\x03\x04" + f"{kind} {scope} {month} {types}".encode() * (40 + scope % 7)
-            stored = store.put_file(
-                keys.file("zip" if kind == "closure-documents" else "xlsx"), body, "application/zip"
-            )
-            manifest = Manifest(
-                **job.identity(),
-                report_id=f"r-{scope}-{month}-{kind}-{types}",
-                zip_key=stored.key,
-                sha256=stored.sha256,
-                size_bytes=stored.size_bytes,
-                documents=[Document(name="act.pdf", size_bytes=len(body))],
-                archived_at=NOW,
-                execution_id="exec",
-                source_api="https://api.partner.market.yandex.ru",
-                download_host="market-reports.s3.yandex.net",
-            )
-            store.write_manifest(keys.manifest, manifest)
+            archive(store, job, body, report_id=f"r-{scope}-{month}-{kind}-{types}")
         elif status == "NO_DOCUMENTS":
-            marker = NoDocumentsMarker(
-                **job.identity(),
-                report_id=f"r-{scope}-{month}-none",
-                report_status="NO_DATA",
-                recorded_at=NOW,
-                execution_id="exec",
-                source_api="https://api.partner.market.yandex.ru",
-            )
-            store.write_json(keys.marker, marker)
+            no_documents(store, job, report_id=f"r-{scope}-{month}-none")
         runs.setdefault(month, []).append(Outcome(**job.identity(), status=status, **extra))
     for month, outcomes in sorted(runs.items()):
         pack.update_all(store, PREFIX, outcomes, f"exec-{month}")
@@ -115,10 +90,7 @@ def synced(tmp_path: Path):
 
     def make(language: str) -> Path:
         folder = tmp_path / language
-        with mock_aws():
-            s3 = boto3.client("s3", region_name="eu-central-1")
-            s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-            store = ArchiveStore(s3, BUCKET)
+        with bucket() as store:
             build(store)
             index.write(store, PREFIX, BUSINESS, language=language, now=NOW)
             for key in store.listing(""):

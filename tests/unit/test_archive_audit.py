@@ -2,38 +2,25 @@
 no-documents markers, manifests whose ZIP is gone, and what it publishes."""
 
 import json
-from datetime import UTC, datetime
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from closing_docs.archive import ArchiveStore
 from closing_docs.audit import audit_plan, publish
 from closing_docs.errors import ConfigurationError
-from closing_docs.models import (
-    BusinessPlan,
-    ContractType,
-    Document,
-    Job,
-    Limits,
-    Manifest,
-    NoDocumentsMarker,
-    RunPlan,
-    Unavailable,
-)
+from closing_docs.models import BusinessPlan, ContractType, Job, Limits, RunPlan, Unavailable
+from tests.archived import BUCKET, PREFIX, archive, bucket, no_documents
 
-BUCKET, PREFIX, MONTH = "archive", "closing-documents", "2025-12"
+MONTH = "2025-12"
 INCOME, MARKETING, OUTCOME = ContractType.INCOME, ContractType.MARKETING, ContractType.OUTCOME
 LIMITS = Limits(max_status_checks=40, max_regenerations=2, recheck_days=0, recheck_seconds=86400)
 
 
 @pytest.fixture
 def store():
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="eu-central-1")
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        yield ArchiveStore(s3, BUCKET)
+    with bucket() as store:
+        yield store
 
 
 def job(campaign: int, types: list[ContractType] | None = None, month: str = MONTH) -> Job:
@@ -49,39 +36,6 @@ def plan(*jobs: Job, unavailable: list[Unavailable] | None = None) -> RunPlan:
     )
 
 
-def archive(store: ArchiveStore, archived: Job, *, zip_size: int = 10, store_zip: bool = True) -> None:
-    keys = archived.archive_keys(PREFIX)
-    if store_zip:
-        store.s3.put_object(Bucket=BUCKET, Key=keys.file("zip"), Body=b"P" * zip_size)
-    manifest = Manifest(
-        **archived.identity(),
-        report_id="r-1",
-        zip_key=keys.file("zip"),
-        sha256="0" * 64,
-        size_bytes=10,
-        documents=[Document(name="act.pdf", size_bytes=10)],
-        archived_at=datetime(2026, 1, 10, tzinfo=UTC),
-        execution_id="arn:execution",
-        source_api="https://api.partner.market.yandex.ru",
-        download_host="example.yandex.net",
-    )
-    store.write_manifest(keys.manifest, manifest)
-
-
-def mark(store: ArchiveStore, marked: Job, status: str = "NO_DATA") -> str:
-    marker = NoDocumentsMarker(
-        **marked.identity(),
-        report_id="r-2",
-        report_status=status,
-        recorded_at=datetime(2026, 1, 10, tzinfo=UTC),
-        execution_id="arn:execution",
-        source_api="https://api.partner.market.yandex.ru",
-    )
-    key = marked.archive_keys(PREFIX).marker
-    store.write_json(key, marker)
-    return key
-
-
 def test_the_marker_sits_where_the_zip_would_be():
     key = job(7, [INCOME, MARKETING]).archive_keys(PREFIX).marker
     assert key == job(7, [INCOME, MARKETING]).archive_keys(PREFIX).file("zip").replace(".zip", ".no-documents.json")
@@ -90,7 +44,7 @@ def test_the_marker_sits_where_the_zip_would_be():
 
 def test_archived_no_documents_and_missing(store):
     archive(store, job(1))
-    marker_key = mark(store, job(2))
+    marker_key = no_documents(store, job(2))
     report = audit_plan(plan(job(1), job(2), job(3)), store, PREFIX)
 
     assert report.status == "MISSING" and report.counts == {"ARCHIVED": 1, "NO_DOCUMENTS": 1, "MISSING": 1}
@@ -103,7 +57,7 @@ def test_archived_no_documents_and_missing(store):
 def test_a_report_split_by_contract_type_counts_when_its_parts_cover_the_month(store):
     archive(store, job(1, [INCOME]))
     archive(store, job(1, [OUTCOME]))
-    mark(store, job(1, [MARKETING]))  # the split's third part had no documents
+    no_documents(store, job(1, [MARKETING]))  # the split's third part had no documents
     archive(store, job(2, [INCOME]))  # only one part of three
     report = audit_plan(plan(job(1), job(2)), store, PREFIX)
 
@@ -119,8 +73,10 @@ def test_an_archive_of_all_contracts_covers_a_subset(store):
 
 
 def test_a_manifest_without_its_zip_or_with_another_size_is_missing(store):
-    archive(store, job(1), store_zip=False)
-    archive(store, job(2), zip_size=9)
+    archive(store, job(1))
+    archive(store, job(2), b"P" * 10)
+    store.s3.delete_object(Bucket=BUCKET, Key=job(1).archive_keys(PREFIX).file("zip"))  # the manifest stayed
+    store.s3.put_object(Bucket=BUCKET, Key=job(2).archive_keys(PREFIX).file("zip"), Body=b"P" * 9)  # replaced
     report = audit_plan(plan(job(1), job(2)), store, PREFIX)
 
     reasons = {i.campaign_id: i.reason for i in report.missing}
@@ -129,7 +85,7 @@ def test_a_manifest_without_its_zip_or_with_another_size_is_missing(store):
 
 
 def test_a_marker_of_a_report_that_kept_failing_is_no_evidence(store):
-    mark(store, job(1), status="FAILED")
+    no_documents(store, job(1), status="FAILED")
     store.s3.put_object(Bucket=BUCKET, Key=job(2).archive_keys(PREFIX).marker, Body=b"not json")
     report = audit_plan(plan(job(1), job(2)), store, PREFIX)
 

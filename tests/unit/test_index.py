@@ -14,25 +14,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from closing_docs import index, pack
 from closing_docs.archive import ArchiveStore
-from closing_docs.models import Document, Manifest, NoDocumentsMarker, Outcome, Unit
+from closing_docs.models import Outcome, Unit
+from tests.archived import BUCKET, PREFIX, archive, bucket, no_documents
 
-BUCKET, PREFIX, BUSINESS = "archive", "closing-documents", "main"
+BUSINESS = "main"
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)  # the last finished month is 2025-12
 HTML_KEY, CSV_KEY = f"{PREFIX}/{BUSINESS}/index.html", f"{PREFIX}/{BUSINESS}/index.csv"
 
 
 @pytest.fixture
 def store():
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="eu-central-1")
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        yield ArchiveStore(s3, BUCKET)
+    with bucket() as store:
+        yield store
 
 
 def unit(
@@ -40,40 +37,6 @@ def unit(
 ) -> Unit:
     scope = scope or {"campaign_id": 1001}
     return Unit(business=business, kind=kind, month=month, contract_types=contract_types, **scope)
-
-
-def archive(store: ArchiveStore, job: Unit, body: bytes = b"PK\x03\x04 the documents", report_id: str = "r-1"):
-    keys = job.archive_keys(PREFIX)
-    extension = "zip" if job.kind == "closure-documents" else "pdf" if job.kind == "activeplatform" else "xlsx"
-    stored = store.put_file(keys.file(extension), body, "application/zip")
-    manifest = Manifest(
-        **job.identity(),
-        report_id=report_id,
-        zip_key=stored.key,
-        sha256=stored.sha256,
-        size_bytes=stored.size_bytes,
-        documents=[Document(name="act.pdf", size_bytes=len(body))],
-        archived_at=NOW,
-        execution_id="exec",
-        source_api="https://api",
-        download_host="files",
-    )
-    store.write_manifest(keys.manifest, manifest)
-    return manifest
-
-
-def no_documents(store: ArchiveStore, job: Unit, report_id: str = "r-2") -> str:
-    key = job.archive_keys(PREFIX).marker
-    marker = NoDocumentsMarker(
-        **job.identity(),
-        report_id=report_id,
-        report_status="NO_DATA",
-        recorded_at=NOW,
-        execution_id="exec",
-        source_api="https://api",
-    )
-    store.write_json(key, marker)
-    return key
 
 
 def ran(store: ArchiveStore, *outcomes: tuple[Unit, str, dict[str, str]] | tuple[Unit, str]) -> None:

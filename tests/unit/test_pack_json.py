@@ -1,49 +1,27 @@
 """pack.json: one per business and month, built from what the archive holds, updated with no lost update."""
 
 import json
-from datetime import UTC, datetime
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from closing_docs import pack
 from closing_docs.archive import ArchiveStore
 from closing_docs.errors import PackConflict
-from closing_docs.models import Document, Job, Manifest, NoDocumentsMarker, Outcome
+from closing_docs.models import Job, Outcome
+from tests.archived import PREFIX, archive, bucket, no_documents
 
-BUCKET, PREFIX, MONTH = "archive", "closing-documents", "2025-12"
+MONTH = "2025-12"
 KEY = f"{PREFIX}/{MONTH}/main/pack.json"
 
 
 @pytest.fixture
 def store():
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="eu-central-1")
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        yield ArchiveStore(s3, BUCKET)
+    with bucket() as store:
+        yield store
 
 
 def unit(kind: str = "closure-documents", **scope) -> Job:
     return Job(business="main", kind=kind, month=MONTH, **(scope or {"campaign_id": 1001}))
-
-
-def archived(store: ArchiveStore, job: Job, report_id: str = "r-1") -> Manifest:
-    keys = job.archive_keys(PREFIX)
-    manifest = Manifest(
-        **job.identity(),
-        report_id=report_id,
-        zip_key=keys.file("zip"),
-        sha256="a" * 64,
-        size_bytes=123,
-        documents=[Document(name="act.pdf", size_bytes=100)],
-        archived_at=datetime(2026, 1, 10, tzinfo=UTC),
-        execution_id="exec",
-        source_api="https://api",
-        download_host="files",
-    )
-    store.write_manifest(keys.manifest, manifest)
-    return manifest
 
 
 def outcome(job: Job, status: str, **extra) -> Outcome:
@@ -60,16 +38,8 @@ def test_entries_come_from_the_archive_and_the_run(store):
         unit("united-netting", business_id=5001),
         unit("closure-documents-detalization", campaign_id=1001, contract_types=["MARKETING"]),
     )
-    manifest = archived(store, zip_job)
-    marker = NoDocumentsMarker(
-        **detail.identity(),
-        report_id="r-3",
-        report_status="NO_DATA",
-        recorded_at=datetime(2026, 1, 10, tzinfo=UTC),
-        execution_id="exec",
-        source_api="https://api",
-    )
-    store.write_json(detail.archive_keys(PREFIX).marker, marker)
+    manifest = archive(store, zip_job, b"P" * 123)
+    no_documents(store, detail, report_id="r-3")
     outcomes = [
         outcome(zip_job, "ARCHIVED"),
         outcome(netting, "FAILED", error="MarketServerError", cause="HTTP 500"),
@@ -96,7 +66,7 @@ def test_entries_come_from_the_archive_and_the_run(store):
 def test_a_rerun_replaces_its_units_and_keeps_the_others(store):
     zip_job, netting = unit(), unit("united-netting", business_id=5001)
     pack.update_all(store, PREFIX, [outcome(zip_job, "FAILED", error="X"), outcome(netting, "NO_DOCUMENTS")], "e1")
-    archived(store, zip_job, report_id="r-9")
+    archive(store, zip_job, report_id="r-9")
     pack.update_all(store, PREFIX, [outcome(zip_job, "ARCHIVED")], "e2")  # a re-run of one kind only
     got = {e["kind"]: e for e in entries(store)}
     assert got["closure-documents"]["status"] == "ARCHIVED" and got["closure-documents"]["reportId"] == "r-9"
