@@ -26,13 +26,18 @@ def _problem(settings: Settings, what: str, /, **values: object) -> Configuratio
     return ConfigurationError(say("error.secret.problem", name=settings.api_key_secret, what=say(what, **values)))
 
 
+def read_secret(name: str, max_age: int, unreadable: str = "error.secret.unreadable", **values: object) -> str:
+    """Secret ``name``'s text, stripped, through Powertools Parameters (cached ``max_age`` seconds); one it cannot
+    read raises ConfigurationError with the text ``unreadable`` of texts.py (given ``name`` and ``values``)."""
+    try:
+        return str(parameters.get_secret(name, max_age=max_age)).strip()  # the SecretString
+    except parameters.exceptions.GetParameterError:
+        raise ConfigurationError(say(unreadable, name=name, **values)) from None
+
+
 def api_keys(settings: Settings) -> dict[str, str]:
     """Business name -> token, in the secret's order."""
-    try:
-        value = parameters.get_secret(settings.api_key_secret, max_age=settings.secret_max_age_seconds)
-    except parameters.exceptions.GetParameterError:
-        raise ConfigurationError(say("error.secret.unreadable", name=settings.api_key_secret)) from None
-    text = str(value).strip()  # get_secret returns the SecretString as str
+    text = read_secret(settings.api_key_secret, settings.secret_max_age_seconds)
     if not text.startswith("{"):
         if not text or text == PLACEHOLDER:
             raise _problem(settings, "error.secret.empty")

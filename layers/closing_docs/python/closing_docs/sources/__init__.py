@@ -19,10 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities import parameters
-
+from ..config import get_settings
 from ..errors import ConfigurationError
 from ..reports import Kind
+from ..secrets import read_secret
 from ..texts import say
 
 if TYPE_CHECKING:
@@ -93,10 +93,7 @@ def secret(name: str, what: str) -> Any:
     system's name, in the users' language."""
     if not name:
         raise ConfigurationError(say("error.source.no_secret", system=what))
-    try:
-        value = str(parameters.get_secret(name, max_age=300)).strip()
-    except parameters.exceptions.GetParameterError:
-        raise ConfigurationError(say("error.source.secret_unreadable", system=what, name=name)) from None
+    value = read_secret(name, get_settings().secret_max_age_seconds, "error.source.secret_unreadable", system=what)
     if value.startswith("{"):
         try:
             return json.loads(value)
