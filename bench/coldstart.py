@@ -124,6 +124,17 @@ def measure(targets: Sequence[Target], runs: int) -> dict[Target, list[float]]:
     return times
 
 
+def _timings(values: list[float], baseline: float) -> list[str]:
+    """A row's median, min and max in ms, and the median against ``import boto3``'s."""
+    median = support.median(values)
+    return [
+        f"{median * 1000:.0f}",
+        f"{min(values) * 1000:.0f}",
+        f"{max(values) * 1000:.0f}",
+        f"{median / baseline:.2f}",
+    ]
+
+
 def report(title: str, times: Mapping[str, list[float]], judged: bool = True) -> bool:
     """Print the table (with verdicts when ``judged``); True when every handler meets the goal."""
     baseline = support.median(times[BASELINE])
@@ -134,14 +145,7 @@ def report(title: str, times: Mapping[str, list[float]], judged: bool = True) ->
         is_handler = label != BASELINE
         met = met and (ratio <= GOAL or not is_handler)
         rows.append(
-            [
-                label,
-                f"{median * 1000:.0f}",
-                f"{min(values) * 1000:.0f}",
-                f"{max(values) * 1000:.0f}",
-                f"{ratio:.2f}",
-                support.verdict(ratio <= GOAL) if is_handler else "(baseline)",
-            ]
+            [label, *_timings(values, baseline), support.verdict(ratio <= GOAL) if is_handler else "(baseline)"]
         )
     headers = ["import", "median ms", "min ms", "max ms", "x boto3", f"goal <= {GOAL:g} x"]
     if not judged:
@@ -160,18 +164,8 @@ def report_as_built(title: str, built: Mapping[str, list[float]], warm: Mapping[
         ratio = median / warm_median
         is_handler = label != BASELINE
         met = met and (ratio <= AS_BUILT_GOAL or not is_handler)
-        rows.append(
-            [
-                label,
-                f"{median * 1000:.0f}",
-                f"{min(values) * 1000:.0f}",
-                f"{max(values) * 1000:.0f}",
-                f"{median / baseline:.2f}",
-                f"{warm_median * 1000:.0f}",
-                f"{ratio:.2f}",
-                support.verdict(ratio <= AS_BUILT_GOAL) if is_handler else "(baseline)",
-            ]
-        )
+        verdict = support.verdict(ratio <= AS_BUILT_GOAL) if is_handler else "(baseline)"
+        rows.append([label, *_timings(values, baseline), f"{warm_median * 1000:.0f}", f"{ratio:.2f}", verdict])
     headers = [
         "import",
         "median ms",
