@@ -61,7 +61,7 @@ help:
 	@echo "                sam build, pytest"
 	@echo "                (what CI runs)"
 	@echo "make demo       install .venv only, then run the local pipeline: .venv/bin/python -m local.run \$$ARGS"
-	@echo "                (clean JSON on stdout: make -s demo ARGS=--json)"
+	@echo "                (archive and index in out/archive/; clean JSON on stdout: make -s demo ARGS=--json)"
 	@echo "make lint       ruff + asl-validator + sam validate --lint + cfn-lint 1.53.0 + checkov"
 	@echo "make cfnlint    the pinned cfn-lint (1.53.0) on template.yaml"
 	@echo "make checkov    checkov on template.yaml: no failed check (skips only inline, with a reason)"
@@ -76,10 +76,12 @@ help:
 # ---------------------------------------------------------------------------------------------- setup
 setup: $(DEV_STAMP) $(SAM_STAMP) $(LINT_STAMP) $(CHECKOV_STAMP) $(NODE_STAMP)
 
+# Silent recipe (@): the banner names the step, and scripts/venv.sh prints to stderr only, so that even a first
+# `make demo ARGS=--json > run.json` (with or without -s) writes nothing but the runner's JSON to stdout.
 $(DEV_STAMP): requirements-dev.txt $(LAYER_REQUIREMENTS) scripts/venv.sh scripts/find-python.sh
 	$(call section,setup: $(VENV) (requirements-dev.txt))
-	scripts/venv.sh $(VENV) requirements-dev.txt
-	touch $@
+	@scripts/venv.sh $(VENV) requirements-dev.txt
+	@touch $@
 
 $(SAM_STAMP): requirements-sam.txt scripts/venv.sh scripts/find-python.sh
 	$(call section,setup: $(SAM_VENV) (requirements-sam.txt))
@@ -176,11 +178,12 @@ test: setup browser ruff typecheck asl validate cfnlint checkov build pytest
 	$(call section,make test: all gates passed)
 
 # ------------------------------------------------------------------------------------------------ misc
-# The demo needs only .venv (no SAM CLI, cfn-lint, checkov or node_modules: over 1 GB it never uses). Banners go to
-# stderr, so `make -s demo ARGS="--json"` prints nothing but the runner's JSON on stdout.
+# The demo needs only .venv (no SAM CLI, cfn-lint, checkov or node_modules: over 1 GB it never uses). Banners and
+# set-up lines go to stderr and the recipes are silent, so `make demo ARGS="--json"` prints nothing but the runner's
+# JSON on stdout, on a first run too (tests/local/test_first_run.py). The archive lands in out/archive/.
 demo: $(DEV_STAMP)
-	$(call section,python -m local.run $(ARGS))
-	PYTHONPATH="$(CURDIR):$(CURDIR)/layers/closing_docs/python$${PYTHONPATH:+:$$PYTHONPATH}" \
+	$(call section,.venv/bin/python -m local.run $(ARGS))
+	@PYTHONPATH="$(CURDIR):$(CURDIR)/layers/closing_docs/python$${PYTHONPATH:+:$$PYTHONPATH}" \
 	    $(VENV)/bin/python -m local.run $(ARGS)
 
 format: setup

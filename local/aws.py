@@ -14,6 +14,10 @@ substitutions that running locally needs:
   for the notices topic, :meth:`EmbeddedAws.operations` for the operations topic);
 * moto runs Distributed Map child workflows in-process and discards their events; here each child keeps
   its own history (:meth:`EmbeddedAws.child_histories`), as a child execution does in AWS;
+* moto evaluates a conditional write (DynamoDB ``ConditionExpression``, S3 ``If-Match``/``If-None-Match``) and then
+  writes, with no lock between: two threads (two executions here run in two) could both pass one condition, which
+  AWS never lets happen. Here those writes are atomic, as in AWS (:func:`_atomically`), so the product's locks and
+  attempt records are tested as they behave there;
 * moto (5.2.5, pinned) executes a Distributed Map's ``ResultWriter`` by writing a manifest.json that lists no result
   file, dropping the children's outputs, and reads its ``Bucket.$``/``Prefix.$`` paths from those outputs instead of
   the state's input; here it is executed as AWS does (:func:`_write_results`).
@@ -29,6 +33,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -43,6 +48,8 @@ import boto3
 import moto
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.models import DynamoDBBackend
+from moto.s3.responses import S3Response
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
     distributed_item_processor_worker as distributed_worker,
@@ -216,6 +223,23 @@ def _keeping_child_histories(
     return eval_job
 
 
+_WRITES = threading.RLock()
+_CONDITIONAL_WRITES = (  # what evaluates a condition and then writes, in moto
+    (DynamoDBBackend, ("put_item", "update_item", "delete_item", "transact_write_items")),
+    (S3Response, ("put_object",)),
+)
+
+
+def _atomically(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` (a moto write that checks a condition first) with the check and the write under one lock."""
+
+    def write(*args: Any, **kwargs: Any) -> Any:
+        with _WRITES:
+            return method(*args, **kwargs)
+
+    return write
+
+
 RESULT_WRITER_MOTO = "5.2.5"  # the moto whose ResultWriter _write_results replaces (requirements-dev.txt pins it)
 
 
@@ -355,6 +379,9 @@ class EmbeddedAws:
                 "whether it now writes the results itself, then update _write_results and RESULT_WRITER_MOTO"
             )
         self._patch(ResultWriter, "_eval_body", _write_results)
+        for owner, names in _CONDITIONAL_WRITES:
+            for name in names:
+                self._patch(owner, name, _atomically(getattr(owner, name)))
         if str(LAYER_DIR) not in sys.path:
             sys.path.insert(0, str(LAYER_DIR))
         from closing_docs import market, pacing  # the layer's own pause before a 420's reset is a Retry delay too

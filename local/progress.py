@@ -1,5 +1,6 @@
 """What the local runner shows on stderr while a run goes on: units done of the total, by status, and what is in
-flight; each step that fails as it happens (the state machine then retries what can be retried).
+flight; each step that fails as it happens, saying whether the state machine retries that error (its name is in a
+``Retry`` of ``statemachine/*.asl.json``) or never does (``InvalidInput``, ``MarketUnauthorized``...).
 
 On a terminal it is one live line; otherwise (a pipe, a CI log) plain lines, printed when something changes. It
 never writes to stdout, so ``--json`` stays clean. It reads what the embedded stack already keeps: the functions'
@@ -17,9 +18,40 @@ from collections import Counter
 from typing import Any, TextIO
 
 from local.aws import EmbeddedAws
+from local.template import ROOT
 
 _ENDS = ("CampaignDone", "CampaignFailed")  # the child workflow's last state, holding the unit's outcome
 _TICK = 0.5
+
+
+def _retried() -> frozenset[str]:
+    """Every error name a ``Retry`` of the state machines matches, at any depth (``States.*`` left out: on a Task
+    they match service errors, not a handler's exception by name)."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for retry in node.get("Retry") or ():
+                names.update(n for n in retry.get("ErrorEquals", ()) if not n.startswith("States."))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in sorted((ROOT / "statemachine").glob("*.asl.json")):
+        walk(json.loads(path.read_text()))
+    return frozenset(names)
+
+
+RETRIED = _retried()
+
+
+def failure_line(name: str, text: str) -> str:
+    """The line for a step that failed with the exception ``name``."""
+    if name in RETRIED:
+        return f"a step failed (the state machine retries it, up to its Retry's attempts): {name}: {text}"
+    return f"a step failed (never retried): {name}: {text}"
 
 
 class _Failures(logging.Handler):
@@ -32,7 +64,7 @@ class _Failures(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.exc_info and record.exc_info[1] is not None and "handler" in record.getMessage():
             error = record.exc_info[1]
-            self.seen.append(f"{type(error).__name__}: {str(error)[:200]}")
+            self.seen.append(failure_line(type(error).__name__, str(error)[:200]))
 
 
 def _outcome(history: list[dict[str, Any]]) -> str | None:
@@ -109,7 +141,7 @@ class Progress:
     def _report(self, final: bool = False) -> None:
         for failure in self._failures.seen[self._failures_said :]:
             self._failures_said += 1
-            self._write(f"a step failed, the state machine retries what can be retried: {failure}", newline=True)
+            self._write(failure, newline=True)
         line = self.line()
         if line == self._last and not final:
             return

@@ -2,8 +2,10 @@
 # Usage: scripts/venv.sh VENV_DIR REQUIREMENTS_FILE
 # Create (or reuse) VENV_DIR with the interpreter from scripts/find-python.sh, install the pinned
 # requirements into it and check their consistency. A venv built by another Python minor version (or
-# whose interpreter has gone) is recreated.
+# whose interpreter has gone) is recreated. Everything it prints goes to stderr (pip's output too): on a first
+# run `make -s demo ARGS=--json > run.json` must still hold nothing but the runner's JSON.
 set -euo pipefail
+exec >&2
 
 venv="$1"
 requirements="$2"

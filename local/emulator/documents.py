@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import random
 import shutil
+import struct
 import tempfile
 import threading
 import zipfile
@@ -210,6 +211,22 @@ def write_archive(spec: ArchiveSpec, target: BinaryIO) -> None:
             with archive.open(info, "w") as member:
                 for chunk in padded_pdf_chunks(lines, spec.padding, seed):
                     member.write(chunk)
+
+
+def flip_target(archive: BinaryIO) -> tuple[str, int]:
+    """(member name, offset) of the byte a ``Fault(kind="flip")`` damages: the middle byte of the first member's data
+    as stored (compressed or not), so the ZIP keeps its length and its directory and only that member is corrupt."""
+    with zipfile.ZipFile(archive) as opened:
+        info = next(i for i in opened.infolist() if i.compress_size > 0)
+    archive.seek(info.header_offset + 26)
+    name_length, extra_length = struct.unpack("<HH", archive.read(4))
+    start = info.header_offset + 30 + name_length + extra_length
+    return info.filename, start + info.compress_size // 2
+
+
+def flip(data: bytes, offset: int) -> bytes:
+    """``data`` with the byte at ``offset`` inverted (same length)."""
+    return data[:offset] + bytes([data[offset] ^ 0xFF]) + data[offset + 1 :]
 
 
 class _Entry:

@@ -54,6 +54,7 @@ import contextlib
 import functools
 import hashlib
 import hmac
+import io
 import json
 import math
 import re
@@ -73,7 +74,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from local.emulator.documents import CONTRACT_TYPES, ArchiveSpec, ArchiveStore, normalize_contract_types
+from local.emulator.documents import (
+    CONTRACT_TYPES,
+    ArchiveSpec,
+    ArchiveStore,
+    flip,
+    flip_target,
+    normalize_contract_types,
+)
 from local.emulator.sheets import DEFAULT as DEFAULT_VARIANT
 from local.emulator.tables import FORMATS, TableSpec, build_file, inn_of
 
@@ -141,8 +149,10 @@ WRONG_CAMPAIGN = "WRONG_CAMPAIGN"
 
 _FINAL_STATES: dict[str, tuple[str, str | None]] = {**OUTCOMES, WRONG_CAMPAIGN: ("FAILED", "NO_DATA")}
 
-FAULT_KINDS: tuple[str, ...] = ("truncate", "html", "empty", "expired", "reset")
+FAULT_KINDS: tuple[str, ...] = ("truncate", "html", "empty", "expired", "reset", "flip", "headers")
 """Non-status fault kinds; see :class:`Fault`."""
+
+_AFTER_HANDLING = ("truncate", "flip", "headers")  # fault kinds that alter the normal reply instead of replacing it
 
 THROTTLES: tuple[str, ...] = ("parallel", "resource", "active_reports")
 """Why the emulator itself answered 420 (``Call.throttle``); injected 420 faults have no throttle."""
@@ -197,11 +207,16 @@ class Fault:
     * ``Fault(kind="empty")`` — 200 with an empty body.
     * ``Fault(kind="expired")`` — download only: 403 with S3's "Request has expired" XML.
     * ``Fault(kind="reset")`` — the socket is reset without any response.
+    * ``Fault(kind="flip")`` — download only: normal handling, but one byte inside the first member of the ZIP (or
+      XLSX) is inverted (:func:`~local.emulator.documents.flip_target`): same length, same directory, a corrupt member.
+    * ``Fault(kind="headers", headers={...})`` — normal handling, answered with these headers too: a ``Date`` given
+      replaces the emulated clock's (e.g. ``"... -0000"``, which ``email.utils`` reads as a naive time), and a list
+      value sends the header once per item (two ``Date`` headers reach a client joined by ", ").
     """
 
     status: int | None = None
     kind: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str | list[str]] = field(default_factory=dict)
     message: str | None = None
     code: str | None = None
 
@@ -282,6 +297,7 @@ class _Reply:
     body: bytes = b""
     stream: ArchiveSpec | None = None
     truncate: bool = False
+    flip_at: int | None = None  # Fault(kind="flip"): the offset of the byte sent inverted
     reset: bool = False
     throttle: str | None = None  # one of THROTTLES when this is an enforced 420
 
@@ -717,6 +733,9 @@ class MarketEmulator:
         self.generation_seconds = generation_seconds
         self.estimate_ms = estimate_ms
         self.info_estimates = info_estimates
+        # A fault of GET /v2/campaigns: every page's nextPageToken is the token it was asked with (the first page's,
+        # asked without one, is the first page's own): a client that follows it reads the same page for ever.
+        self.page_token_loop = False
         self.link_ttl_seconds = link_ttl_seconds
         self.host = host
         self.port = port
@@ -811,8 +830,8 @@ class MarketEmulator:
         if op not in OPS:
             raise ValueError(f"unknown op {op!r}; expected one of {OPS}")
         for fault in faults:
-            if fault.kind == "expired" and op != "download":
-                raise ValueError("Fault(kind='expired') only applies to download")
+            if fault.kind in ("expired", "flip") and op != "download":
+                raise ValueError(f"Fault(kind={fault.kind!r}) only applies to download")
         with self._lock:
             self._faults[op].extend(faults)
 
@@ -959,7 +978,7 @@ class MarketEmulator:
         fault = self._next_fault(op)
         api = request.path.startswith("/v2/")
         business = self._business_for(request.headers) if api and op in self.rate_limits else None
-        if fault is not None and fault.kind != "truncate":  # faults take precedence over every limit
+        if fault is not None and fault.kind not in _AFTER_HANDLING:  # faults take precedence over every limit
             reply = self._fault_reply(op, fault)
             window = self._count(business.name, op) if business is not None else None
         elif business is not None:
@@ -968,6 +987,8 @@ class MarketEmulator:
             reply, window = self._run(handler, request), None
         if fault is not None and fault.kind == "truncate":
             reply.truncate = True
+        if fault is not None and fault.kind == "flip" and reply.status == 200:
+            reply.flip_at = self._flip_target(reply)
         if api:
             limits = self._settle(op, business.name if business is not None else None, window, reply)
             reply.headers = {**limits, **reply.headers}
@@ -1062,6 +1083,12 @@ class MarketEmulator:
                 handler = getattr(self, f"_{op}")
             return op, handler
         return "unknown", lambda _: _error(404, f"No such resource: {request.path}")
+
+    def _flip_target(self, reply: _Reply) -> int:
+        """Where a flip fault damages this download (a ZIP or XLSX, streamed or whole)."""
+        file = self._archives.open(reply.stream) if reply.stream is not None else io.BytesIO(reply.body)
+        with file:
+            return flip_target(file)[1]
 
     def _next_fault(self, op: str) -> Fault | None:
         with self._lock:
@@ -1257,7 +1284,10 @@ class MarketEmulator:
             limit = _int_param(request.query, "limit", 1, PAGE_SIZE_MAX) or PAGE_SIZE_DEFAULT
             offset = self._decode_page_token(page_token)
             payload: dict[str, Any] = {"campaigns": items[offset : offset + limit]}
-            if offset + limit < len(items):
+            if self.page_token_loop:
+                own = page_token or base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+                payload["paging"] = {"nextPageToken": own}
+            elif offset + limit < len(items):
                 next_token = base64.urlsafe_b64encode(f"offset:{offset + limit}".encode()).decode()
                 payload["paging"] = {"nextPageToken": next_token}
             else:
@@ -1425,32 +1455,43 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.reset:
             self._reset()
             return
-        self.send_response(reply.status)
-        headers = {"Content-Length": str(len(reply.body)), **reply.headers}
+        headers: dict[str, Any] = {"Content-Length": str(len(reply.body)), **reply.headers}
+        if "Date" in headers:  # Fault(kind="headers") with a Date of its own: sent instead of the clock's
+            self.log_request(reply.status)
+            self.send_response_only(reply.status)
+            self.send_header("Server", self.version_string())
+        else:
+            self.send_response(reply.status)
         for name, value in headers.items():
-            self.send_header(name, value)
+            for one in value if isinstance(value, list) else [value]:
+                self.send_header(name, one)
         self.end_headers()
         total = int(headers["Content-Length"])
         budget = total // 2 if reply.truncate else total
         try:
             if reply.stream is None:
-                self.wfile.write(reply.body[:budget])
+                body = reply.body if reply.flip_at is None else flip(reply.body, reply.flip_at)
+                self.wfile.write(body[:budget])
             else:
-                self._copy_archive(reply.stream, budget)
+                self._copy_archive(reply.stream, budget, reply.flip_at)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
             return
         if reply.truncate:  # the server then closes the socket gracefully: the client sees a short body
             self.close_connection = True
 
-    def _copy_archive(self, spec: ArchiveSpec, budget: int) -> None:
+    def _copy_archive(self, spec: ArchiveSpec, budget: int, flip_at: int | None = None) -> None:
+        sent = 0
         with self.server.emulator._open_archive(spec) as reader:
             while budget > 0:
                 chunk = reader.read(min(STREAM_CHUNK, budget))
                 if not chunk:
                     break
+                if flip_at is not None and sent <= flip_at < sent + len(chunk):
+                    chunk = flip(chunk, flip_at - sent)
                 self.wfile.write(chunk)
                 budget -= len(chunk)
+                sent += len(chunk)
 
     def _reset(self) -> None:
         """Abort the connection with a TCP RST, without any response."""

@@ -13,7 +13,9 @@ one each, in the order injected, before normal handling:
 * ``Fault(kind="timeout_after_send", seconds=X)``: handle the request normally (its effects happen), record the
   answer, then hold it X seconds before sending (a client with a shorter read timeout never sees it);
 * ``Fault(kind="reset_after_send")``: handle the request normally (its effects happen), then reset the connection;
-* ``Fault(error_code=N)``: an application-level error of the emulator (Direct's Live 4 ``error_code``).
+* ``Fault(error_code=N)``: an application-level error of the emulator (Direct's Live 4 ``error_code``);
+* ``Fault(status=N, after_send=True)``: handle the request normally (its effects happen), then answer ``N`` with the
+  emulator's error body, or with ``body`` as given (``status=200`` needs a ``body``: an HTML page, an odd shape).
 """
 
 from __future__ import annotations
@@ -45,12 +47,20 @@ class Fault:
     seconds: float = 0.0
     error_code: int | None = None
     message: str | None = None
+    after_send: bool = False  # with status: the request takes effect first
+    body: str | None = None  # with after_send: the answer's body as given (else the emulator's error page)
 
     def __post_init__(self) -> None:
         if sum(x is not None for x in (self.status, self.kind, self.error_code)) != 1:
             raise ValueError("a Fault needs exactly one of status=, kind= or error_code=")
-        if self.status is not None and not 400 <= self.status <= 599:
-            raise ValueError(f"a fault status must be 400-599, not {self.status}")
+        if (self.after_send or self.body is not None) and self.status is None:
+            raise ValueError("after_send= and body= go with status=")
+        if self.body is not None and not self.after_send:
+            raise ValueError("body= goes with after_send=True")
+        if self.status == 200 and self.body is None:
+            raise ValueError("Fault(status=200) needs after_send=True and a body")
+        if self.status is not None and self.status != 200 and not 400 <= self.status <= 599:
+            raise ValueError(f"a fault status must be 400-599 (or 200 with a body), not {self.status}")
         if self.kind is not None and self.kind not in ALL_FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {ALL_FAULT_KINDS}")
         if self.kind in ("slow", "timeout_after_send") and self.seconds <= 0:
@@ -230,6 +240,12 @@ class SourceEmulator:
     def _respond(self, request: Request, fault: Fault | None) -> Reply:
         if fault is None:
             return self._run(request)
+        if fault.after_send and fault.status is not None:
+            self._run(request)  # the request takes effect; the answer does not say so
+            if fault.body is None:
+                return self._error(fault.status, fault.message or "Injected fault")
+            kind = "text/html; charset=utf-8" if fault.body.lstrip().startswith("<") else "application/json"
+            return Reply(fault.status, {"Content-Type": kind}, fault.body.encode())
         if fault.status is not None:
             return self._error(fault.status, fault.message or "Injected fault")
         if fault.error_code is not None:

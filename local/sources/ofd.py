@@ -31,7 +31,7 @@ overlapping the period is one ``data`` item (``empty_intervals="zero"``, default
 descriptions say; the example shows dates of the first and last sale instead). ``full`` sums every interval (its
 dates are the period), ``total`` counts them; ``orders`` sorts, then ``offset`` / ``limit`` slice ``data``. Amounts
 are kept in kopecks, so ``full`` equals the sum of the items to the kopeck. Faults: ``Fault(status=N)``,
-``Fault(kind="reset")``, ``Fault(kind="slow", seconds=X)``.
+``Fault(kind="reset")``, ``Fault(kind="slow", seconds=X)``; ``ignore_offset = True``: every page is the first.
 """
 
 from __future__ import annotations
@@ -174,6 +174,9 @@ class OfdEmulator(SourceEmulator):
         super().__init__(host=host, port=port, verbose=verbose)
         self.auth_key, self.ofd_key = auth_key, ofd_key
         self.page_size, self.empty_intervals, self.default_interval = page_size, empty_intervals, default_interval
+        # A fault: every page is the first one, whatever the offset asked (paging that repeats: a client that reads
+        # until ``total`` gets the same days again and again).
+        self.ignore_offset = False
         self._companies: dict[str, Company] = {}
 
     def set_company(
@@ -276,6 +279,7 @@ class OfdEmulator(SourceEmulator):
             field = functools.partial(_field, path=_SORT_KEYS[order.lstrip("-")])
             items.sort(key=field, reverse=order.startswith("-"))
         period = {"date_from": start.strftime(_FORMAT), "date_to": end.strftime(_FORMAT)}
+        offset = 0 if self.ignore_offset else offset
         return {"data": items[offset : offset + limit], "full": {**period, **_summary(full)}, "total": len(items)}
 
     def _moment(self, body: dict[str, Any], name: str, default: time) -> datetime:

@@ -112,15 +112,50 @@ def test_invalid_values_are_the_state_machines_to_reject(market, token):
         env={"MARKET_API_KEY": token},
     )
 
-    assert result.returncode == 1
+    assert result.returncode == 2  # refused before anything ran
     assert result.stdout.startswith("Execution FAILED: InvalidInput")
     assert "campaignIds:" in result.stdout and "month:" in result.stdout
+    assert "refused before anything ran (exit status 2)" in result.stdout
     assert market.calls == []
 
 
 @pytest.mark.parametrize(
     "args",
-    [["--time-scale", "0"], ["--time-scale", "fast"], ["--month"], ["--api-url", "http://127.0.0.1:9"], ["--bogus"]],
+    [
+        ["--month", "2025-13"],
+        ["--month", "2099-01"],
+        ["--campaign-id", "0"],
+        ["--contract-type", "FOO"],
+        ["--months", "2025-06..2025-01"],
+        ["--business", ""],
+    ],
+)
+def test_any_input_refused_before_anything_ran_exits_2(args, tmp_path: Path):
+    """README: 2 for any input refused before anything ran, 1 for a run with failures."""
+    result = run(*args, "--json", "--out", str(tmp_path))
+    assert result.returncode == 2, result.stdout
+    report = json.loads(result.stdout)
+    assert report["error"] == "InvalidInput" and report["cause"] and report["archives"] == []
+    # the progress line does not promise a retry: InvalidInput is never retried
+    failures = [line for line in result.stderr.splitlines() if line.startswith("a step failed")]
+    assert failures and all(line.startswith("a step failed (never retried): InvalidInput: ") for line in failures)
+    assert "retries" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--time-scale", "0"],
+        ["--time-scale", "fast"],
+        ["--month"],
+        ["--api-url", "http://127.0.0.1:9"],
+        ["--bogus"],
+        ["--language", "de"],
+        ["--event", "events/no-such-file.json"],
+        ["--event", "README.md"],
+        ["--event", "events/start-month.json", "--month", "2025-11"],
+        ["--report", "acts"],
+    ],
 )
 def test_unparseable_arguments_exit_2(args):
     env = {k: v for k, v in os.environ.items() if k != "MARKET_API_KEY"}
@@ -206,12 +241,13 @@ def test_an_unknown_kind_is_refused_before_any_market_call(market, token):
     assert all(kind in result.stderr for kind in PACK)
 
 
-def test_progress_goes_to_stderr_and_json_stays_clean():
-    result = run("--month", "2025-12", "--json", "--time-scale", str(TIME_SCALE))
+def test_progress_goes_to_stderr_and_json_stays_clean(tmp_path: Path):
+    result = run("--month", "2025-12", "--json", "--time-scale", str(TIME_SCALE), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     json.loads(result.stdout)  # nothing but the JSON on stdout
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("Function logs: /") and lines[-1] == "2 of 2 done | ARCHIVED 2"
+    assert lines[0].startswith("Function logs: /") and lines[-3] == "2 of 2 done | ARCHIVED 2"
+    assert lines[-2].startswith(f"Archive kept in {tmp_path.resolve()}/") and lines[-1].startswith("Index page")
 
 
 def test_an_unreachable_api_is_said_at_the_first_failure_with_every_retry():
@@ -219,5 +255,29 @@ def test_an_unreachable_api_is_said_at_the_first_failure_with_every_retry():
                  *("--time-scale", "0.005", "--json"))  # fmt: skip
     assert result.returncode == 1
     failures = [line for line in result.stderr.splitlines() if line.startswith("a step failed")]
-    said = "MarketUnavailable: generate closure-documents: API Яндекс Маркета не ответил"  # the stack's default: ru
-    assert len(failures) == 6 and all(said in line for line in failures)
+    said = "API Яндекс Маркета не ответил"  # the stack's default: ru
+    assert len(failures) == 6 and all("MarketUnavailable: " in line and said in line for line in failures)
+    assert all(line.startswith("a step failed (the state machine retries it") for line in failures)
+
+
+def test_language_en_gives_english_notices_and_pages(tmp_path: Path):
+    result = run("--month", "2025-12", "--language", "en", "--json", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    subjects = sorted(n["subject"] for n in report["notifications"])
+    assert subjects[0].startswith("Closing documents 2025-12") and "Closing documents run summary: OK" in subjects
+    page = Path(report["index"][0]).read_text()
+    assert 'lang="en"' in page or "Closing documents" in page
+    assert "Закрывающие" not in page
+
+
+def test_the_summary_says_where_the_archive_and_its_index_are(tmp_path: Path):
+    result = run("--month", "2025-12", "--out", str(tmp_path), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert f"Archive kept in {tmp_path.resolve()}/" in result.stdout
+    assert f"Index page (open it in a browser): {tmp_path.resolve()}/closing-documents/demo/index.html" in result.stdout
+    # and --json says it on stderr (stdout holds the JSON), and in the JSON ("out", "index")
+    quiet = run("--month", "2025-12", "--out", str(tmp_path), "--json")
+    assert f"Index page (open it in a browser): {tmp_path.resolve()}/closing-documents/demo/index.html" in quiet.stderr
+    report = json.loads(quiet.stdout)
+    assert report["out"] == str(tmp_path.resolve()) and set(report) >= {"status", "error", "cause", "index"}

@@ -48,6 +48,34 @@ def test_a_copy_synced_from_the_prefix_or_one_folder_verifies_too(copy: Path):
     assert result.returncode == 0, result.stdout
 
 
+@pytest.mark.parametrize(
+    ("folder", "checked"),
+    [
+        ("closing-documents/2025-12", "2 file(s) checked against 2 manifest(s), 1 pack.json"),
+        ("closing-documents/2025-12/demo/1001", "1 file(s) checked against 1 manifest(s), 0 pack.json"),
+        ("closing-documents/demo", "0 file(s) checked against 0 manifest(s), 0 pack.json and 1 index.csv; 4 file(s)"),
+    ],
+)
+def test_any_folder_of_the_archive_verifies_what_is_under_it(copy: Path, folder: str, checked: str):
+    """A shop folder, a month, the business's index folder: no MISSING for what lies outside the folder."""
+    result = run("local.verify", str(copy / folder))
+    assert result.returncode == 0, result.stdout
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(f"OK: {checked}"), line
+
+
+def test_a_damaged_shop_folder_says_only_its_own_problem(copy: Path):
+    shop = copy / "closing-documents/2025-12/demo/1001"
+    (shop / "closing-documents_1001_2025-12_ALL.zip").unlink()
+    result = run("local.verify", str(shop))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"MISSING closing-documents_1001_2025-12_ALL.zip: closing-documents_1001_2025-12_ALL.manifest.json names it; "
+        f"it is not in {shop}",
+        "FAILED: 1 problem(s) (1 MISSING); 0 file(s) checked against 1 manifest(s), 0 pack.json and 0 index.csv",
+    ]
+
+
 def test_one_byte_changed_fails_naming_the_file(copy: Path):
     changed = copy / f"{STEM.format(c=1002)}.zip"
     body = bytearray(changed.read_bytes())
@@ -57,12 +85,11 @@ def test_one_byte_changed_fails_naming_the_file(copy: Path):
     result = run("local.verify", str(copy))
 
     assert result.returncode == 1, result.stdout
-    lines = [line for line in result.stdout.splitlines() if line.startswith("MISMATCH ")]
-    # named by its manifest, by pack.json and by index.csv (the index of the business, when there is one)
-    assert lines and all(line.startswith(f"MISMATCH {STEM.format(c=1002)}.zip: SHA-256 ") for line in lines)
-    assert any("manifest.json says" in line for line in lines) and any("pack.json entry" in line for line in lines)
-    assert STEM.format(c=1001) not in result.stdout, "the intact file is not listed"
-    assert result.stdout.splitlines()[-1].startswith("FAILED: ")
+    # said once, naming its manifest, and pack.json and index.csv which name the same file
+    (line, summary) = result.stdout.splitlines()
+    assert line.startswith(f"MISMATCH {STEM.format(c=1002)}.zip: SHA-256 ")
+    assert "manifest.json says" in line and "pack.json entry" in line and "index.csv line" in line
+    assert summary.startswith("FAILED: 1 problem(s) (1 MISMATCH); ")
 
 
 def test_a_file_its_manifest_names_deleted_fails_naming_it(copy: Path):
@@ -71,9 +98,22 @@ def test_a_file_its_manifest_names_deleted_fails_naming_it(copy: Path):
     result = run("local.verify", str(copy))
 
     assert result.returncode == 1, result.stdout
-    missing = [line for line in result.stdout.splitlines() if line.startswith("MISSING ")]
-    assert missing and all(line.startswith(f"MISSING {STEM.format(c=1001)}.zip: ") for line in missing)
-    assert any(f"{STEM.format(c=1001)}.manifest.json names it" in line for line in missing)
+    (line, _summary) = result.stdout.splitlines()
+    assert line.startswith(f"MISSING {STEM.format(c=1001)}.zip: {STEM.format(c=1001)}.manifest.json names it")
+
+
+def test_a_flipped_byte_and_a_deleted_file_are_two_problems(copy: Path):
+    changed = copy / f"{STEM.format(c=1002)}.zip"
+    body = bytearray(changed.read_bytes())
+    body[0] ^= 0x01
+    changed.write_bytes(bytes(body))
+    (copy / f"{STEM.format(c=1001)}.zip").unlink()
+
+    for folder in (copy, copy / "closing-documents", copy / "closing-documents/2025-12/demo"):
+        result = run("local.verify", str(folder))
+        assert result.returncode == 1
+        assert result.stdout.splitlines()[-1].startswith("FAILED: 2 problem(s) (1 MISMATCH, 1 MISSING); ")
+        assert len(result.stdout.splitlines()) == 3
 
 
 def test_a_pack_entry_that_disagrees_with_its_manifest_fails(copy: Path):
@@ -83,6 +123,7 @@ def test_a_pack_entry_that_disagrees_with_its_manifest_fails(copy: Path):
     pack.write_text(json.dumps(data))
     result = run("local.verify", str(copy))
     assert result.returncode == 1 and "INCONSISTENT " in result.stdout and "pack.json entry 1" in result.stdout
+    assert "MISMATCH" not in result.stdout, "the file matches its manifest: only pack.json is wrong"
 
 
 def test_a_folder_without_manifests_or_no_folder_is_not_verified(tmp_path: Path):

@@ -275,15 +275,17 @@ def test_direct_s_lost_answer_in_both_languages(systems):
     with pytest.raises(InvoiceOutcomeUnknown) as russian:
         direct_invoice.fetch(fetching(direct_invoice.NAME, scope, sent))
     assert str(russian.value).startswith(
-        f"запрос счёта за 2025-12 ({scope}) был отправлен 2025-11-25T09:00:00+00:00 с номером операции 1700000000, а "
-        "ответ на него не пришёл, поэтому счёт мог быть создан. Проверьте в Яндекс Балансе (balance.yandex.ru, логин l)"
+        f"запрос счёта за 2025-12 ({scope}) был отправлен 2025-11-25T09:00:00+00:00 с номером операции 1700000000, и "
+        "ни один ответ не сказал, создан ли счёт, поэтому он мог быть создан"
     )
-    assert "force=true" in str(russian.value)
+    assert "Проверьте в Яндекс Балансе (balance.yandex.ru, логин l)" in str(russian.value)
+    assert "invoiceNumber" in str(russian.value) and "force=true" in str(russian.value)
 
     systems.setenv("NOTICE_LANGUAGE", "en")
     with pytest.raises(InvoiceOutcomeUnknown) as english:
         direct_invoice.fetch(fetching(direct_invoice.NAME, scope, sent))
-    assert "so an invoice may exist. Check Yandex Balance (balance.yandex.ru, login l)" in str(english.value)
+    assert "so an invoice may exist; no request for this month is sent until a person resolves it" in str(english.value)
+    assert "Check Yandex Balance (balance.yandex.ru, login l)" in str(english.value)
 
 
 @pytest.mark.parametrize(
@@ -455,7 +457,8 @@ def api_keys(monkeypatch: pytest.MonkeyPatch, value: str, business: str | None =
             '{"main shop": "ACMA:1"}',
             None,
             "секрет 'market-api-key' содержит имя бизнеса 'main shop', а имя должно состоять из 1-64 символов "
-            "A-Z a-z 0-9 . _ - (README: 'Put the token in')",
+            "A-Z a-z 0-9 . _ - и начинаться с буквы или цифры (имя бизнеса становится папкой архива) "
+            "(README: 'Put the token in')",
         ),
     ],
 )

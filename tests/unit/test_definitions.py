@@ -133,3 +133,19 @@ def test_the_notices_and_jobs_the_state_machine_builds_are_the_models():
     assert _fields(states["CampaignFailed"]["Parameters"]) == outcome
     for unit_field in ("business", "kind", "campaignId", "businessId", "scope", "month", "contractTypes"):
         assert states["FailedNotice"]["Parameters"]["body"][f"{unit_field}.$"] == f"$.job.{unit_field}"
+
+
+def test_the_distributed_map_children_are_watched_by_both_documented_arn_forms():
+    """AWS documents a Distributed Map child's ARN as ``execution:<machine>/<label>:<id>`` and IAM examples with
+    ``execution:<machine>:*``: DescribeExecution and StopExecution are granted on both, for both machines."""
+    for machine, name in (("ClosingDocumentsStateMachine", "closing-documents"), ("FixityStateMachine", "fixity")):
+        statements = [
+            s
+            for p in RESOURCES[machine]["Properties"]["Policies"]
+            for s in p.get("Statement", [])
+            if isinstance(p, dict)
+        ]
+        (watch,) = [s for s in statements if s.get("Sid") == "WatchDistributedMapChildren"]
+        assert watch["Action"] == ["states:DescribeExecution", "states:StopExecution"]
+        execution = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}"
+        assert [r["Fn::Sub"] for r in watch["Resource"]] == [f"{execution}-{name}/*", f"{execution}-{name}:*"]

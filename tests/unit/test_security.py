@@ -5,6 +5,7 @@ the layer's boto3 sends the checksums S3 Object Lock requires."""
 import io
 import json
 import os
+import re
 import zipfile
 from typing import Any
 
@@ -354,6 +355,8 @@ def test_the_fixity_machine_invokes_only_its_functions_and_reads_only_its_work_l
         ("states:StartExecution", machine_arn),
         ("states:DescribeExecution", "arn:aws:states:eu-central-1:123456789012:execution:stack-fixity/*"),
         ("states:StopExecution", "arn:aws:states:eu-central-1:123456789012:execution:stack-fixity/*"),
+        ("states:DescribeExecution", "arn:aws:states:eu-central-1:123456789012:execution:stack-fixity:*"),
+        ("states:StopExecution", "arn:aws:states:eu-central-1:123456789012:execution:stack-fixity:*"),
     }
     assert properties("FixityStateMachine")["Name"] == machine_arn.rsplit(":", 1)[1]
     (anywhere,) = [s for s in found if s["Resource"] == "*"]
@@ -584,3 +587,82 @@ def test_the_layers_boto3_sends_the_checksums_object_lock_requires():
         for headers in sent[operation]:
             algorithm = headers.get("x-amz-sdk-checksum-algorithm")
             assert algorithm and (f"x-amz-checksum-{algorithm.lower()}" in headers or "x-amz-trailer" in headers)
+
+
+# --- issue 17 §5: the keys' service grants bound to this account; Direct's lock-table rights to its own items ---
+
+
+def key_statements(key: str) -> list[dict[str, Any]]:
+    return properties(key)["KeyPolicy"]["Statement"]
+
+
+def test_every_service_grant_in_a_key_policy_is_conditioned():
+    for key in (k for k, r in RESOURCES.items() if r["Type"] == "AWS::KMS::Key"):
+        for statement in key_statements(key):
+            if "Service" in statement.get("Principal", {}):
+                assert statement.get("Condition"), f"{key}: {statement['Sid']} grants a service without a condition"
+
+
+def test_cloudwatch_may_encrypt_only_for_this_stacks_alarms_in_this_account():
+    (alarms,) = [
+        s for s in key_statements("OperationsKey") if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert alarms["Condition"] == {
+        "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:stack-*"},
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+    }
+    # the same alarms the topic policy lets publish, and every alarm of the stack is one of them
+    (allow,) = [s for s in properties("OperationsTopicPolicy")["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Condition"] == alarms["Condition"]
+    names = [properties(k)["AlarmName"] for k, r in RESOURCES.items() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert names and all(name.startswith("stack-") for name in names)
+
+
+def test_eventbridge_may_encrypt_only_for_this_accounts_topics_and_without_source_keys():
+    """AWS does not support aws:SourceAccount, aws:SourceArn or aws:SourceOrgID in a key policy for EventBridge-to-
+    encrypted-topic delivery (SNS Developer Guide: "Enable compatibility between event sources from AWS services and
+    encrypted topics"): with them every failed-execution notice would be dropped. SNS's encryption context, the topic's
+    ARN, binds the grant to this account's topics in this Region instead."""
+    (events,) = [
+        s for s in key_statements("NotificationKey") if s.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]
+    assert set(events["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+    assert events["Condition"] == {
+        "ArnLike": {"kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:eu-central-1:123456789012:*"}
+    }
+    keys = {k.lower() for operator in events["Condition"].values() for k in operator}
+    assert not keys & {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid"}
+
+
+DIRECT = {"DirectApiUrl": "https://api.direct.yandex.ru"}
+
+
+def test_the_direct_archive_role_reaches_only_directs_own_lock_table_items():
+    role = role_of("ArchiveReportFunction")
+    assert not [s for s in statements(role) if "arn:LockTable" in as_list(s["Resource"])], "Direct off: no lock table"
+    on_table = {s["Sid"]: s for s in statements(role, **DIRECT) if "arn:LockTable" in as_list(s["Resource"])}
+    assert {sid: set(as_list(s["Action"])) for sid, s in on_table.items()} == {
+        "DirectOperationNumbers": {"dynamodb:UpdateItem"},  # the counter is only ever incremented
+        "DirectInvoiceAttempts": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    }
+    prefixes = {"DirectOperationNumbers": "direct-opnum#*", "DirectInvoiceAttempts": "direct-invoice#*"}
+    for sid, statement in on_table.items():
+        assert statement["Condition"] == {
+            "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [prefixes[sid]]},
+            "Null": {"dynamodb:LeadingKeys": "false"},  # ForAllValues alone would also allow a request without keys
+        }
+
+
+def test_the_direct_code_uses_only_what_its_lock_table_statements_allow():
+    from fnmatch import fnmatchcase
+
+    from closing_docs.sources import direct_invoice
+
+    source = (ROOT / "layers/closing_docs/python/closing_docs/sources/direct_invoice.py").read_text()
+    used = {
+        f"dynamodb:{''.join(w.title() for w in op.split('_'))}" for op in re.findall(r"table\.(\w+_item)\(", source)
+    }
+    allowed = {a for s in statements(role_of("ArchiveReportFunction"), **DIRECT) for a in as_list(s["Action"])}
+    assert used and used <= allowed, used - allowed
+    assert fnmatchcase(f"{direct_invoice.NAME}#login#2026-01", "direct-invoice#*")
+    assert '"pk": f"direct-opnum#{login}"' in source

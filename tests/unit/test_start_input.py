@@ -140,10 +140,10 @@ def test_bare_configured_ids_belong_to_the_only_business():
 
 
 def test_businesses_narrow_the_run_and_campaign_ids_need_exactly_one():
-    plan = plan_for({"businesses": ["other"], "campaignIds": [42]})
-    assert [(j.business, j.campaign_id) for j in jobs(plan)] == [("other", 42)]
+    plan = plan_for({"businesses": ["other"], "campaignIds": [9]})
+    assert [(j.business, j.campaign_id) for j in jobs(plan)] == [("other", 9)]
     with pytest.raises(InvalidInput, match="businesses: \\[name\\]"):
-        plan_for({"campaignIds": [42]})
+        plan_for({"campaignIds": [9]})
     with pytest.raises(InvalidInput, match=r"businesses: .*unknown: nobody .*configured: main, other"):
         plan_for({"businesses": ["nobody"]})
 
@@ -176,8 +176,9 @@ def test_a_business_too_long_for_one_execution_is_refused_saying_how_many_months
         "businesses": ["main"],
         "campaignIds": list(range(1, 1001)),
     }
+    shops = [Campaign(id=i) for i in range(1, 1001)]  # given ids must be the token's shops (issue 17)
     with pytest.raises(InvalidInput) as caught:
-        plan_for(start)
+        resolve_plan(start, NOW, settings(), lambda: ["main"], lambda name: shops)
     message = str(caught.value)
     assert message.startswith("months: business main would generate 60,000 reports (1,000 a month)")
     most = BUSINESS_DAYS * 86_400 // REPORT_SECONDS

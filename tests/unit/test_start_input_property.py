@@ -14,7 +14,8 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 CONFIG = Settings.model_validate({"MARKET_API_KEY_SECRET": "s", "ARCHIVE_BUCKET": "b", "LOCK_TABLE": "t"})
 TYPES = ["INCOME", "OUTCOME", "MARKETING"]
 
-valid_month = st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(2000, 2025), st.integers(1, 12))
+# from months.MIN_MONTH on
+valid_month = st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(2017, 2025), st.integers(1, 12))
 valid = st.fixed_dictionaries(
     {},
     optional={

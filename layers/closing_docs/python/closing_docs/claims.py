@@ -2,7 +2,9 @@
 
 The item ``<business>#<campaignId>#<month>#<contract types>`` names the execution that owns the
 campaign-month and the report it requested. A second execution (a double click, a scheduler retry) finds
-it owned and stands aside; a lock whose owner is no longer running (stopped, timed out) is taken over.
+it owned and stands aside. A lock is taken over only when its owner is proven ended: DescribeExecution says it is
+not RUNNING, or that no such execution exists. Any other answer (a throttle, an access or network error) proves
+nothing: LockOwnerUnknown, which the state machine retries with backoff.
 The state machine deletes the item (``dynamodb:deleteItem``, only if still the owner) when the campaign
 is done. Items also expire by TTL after the longest possible execution.
 """
@@ -13,7 +15,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import LockOwnerUnknown
+from .texts import say
 
 # Longer than a unit's life: its status checks and at most NOT_PUBLISHED_RECHECK_DAYS (8) daily rechecks. A long
 # backfill's execution lasts longer, but each unit takes its lock only when it starts.
@@ -79,6 +84,15 @@ class Claims:
     def _running(self, execution_arn: str) -> bool:
         try:
             status = self.stepfunctions.describe_execution(executionArn=execution_arn)["status"]
-            return bool(status == "RUNNING")
-        except ClientError:
-            return False  # unknown or deleted execution: not running
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ExecutionDoesNotExist":
+                return False  # deleted (90 days after it ended) or never existed: not running
+            raise LockOwnerUnknown(_unknown(execution_arn, code)) from None
+        except BotoCoreError as exc:
+            raise LockOwnerUnknown(_unknown(execution_arn, type(exc).__name__)) from None
+        return bool(status == "RUNNING")
+
+
+def _unknown(owner: str, problem: str) -> str:
+    return say("lock.owner_unknown", owner=owner.rsplit(":", 1)[-1], problem=problem)

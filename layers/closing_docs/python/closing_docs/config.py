@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from . import reports
 from .errors import ConfigurationError
 from .models import ContractType, NoticeMode
+from .unit import BUSINESS_PATTERN, MAX_ID
 
 # Where Yandex's signed file links may point. The host is undocumented: Yandex's own domains by default;
 # an entry is an origin whose host may start with "*." (any subdomain, or the domain itself).
@@ -33,6 +34,10 @@ def _split(value: object) -> object:
     return value
 
 
+# A CampaignIds entry: "1234" or "business:1234" (a business name of unit.BUSINESS_PATTERN, an int64 id).
+_CAMPAIGN_ENTRY = "^(" + BUSINESS_PATTERN[1:-1] + ":)?[1-9][0-9]{0,18}$"
+
+
 class Settings(BaseModel):
     """What the functions need to know about their deployment."""
 
@@ -42,10 +47,10 @@ class Settings(BaseModel):
     api_key_secret: str = Field(alias="MARKET_API_KEY_SECRET")
     bucket: str = Field(alias="ARCHIVE_BUCKET")
     prefix: str = Field("closing-documents", alias="ARCHIVE_PREFIX")
-    business: str = Field("default", alias="BUSINESS_NAME", pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    business: str = Field("default", alias="BUSINESS_NAME", pattern=BUSINESS_PATTERN)
     # "1234" (the only business's, or BUSINESS_NAME's) or "business:1234"; none: GET /v2/campaigns
-    default_campaign_ids: tuple[Annotated[str, Field(pattern=r"^([A-Za-z0-9._-]{1,64}:)?[1-9][0-9]{0,18}$")], ...] = (
-        Field((), alias="DEFAULT_CAMPAIGN_IDS")
+    default_campaign_ids: tuple[Annotated[str, Field(pattern=_CAMPAIGN_ENTRY)], ...] = Field(
+        (), alias="DEFAULT_CAMPAIGN_IDS"
     )
     default_contract_types: tuple[ContractType, ...] = Field((), alias="DEFAULT_CONTRACT_TYPES")
     max_status_checks: int = Field(40, alias="MAX_STATUS_CHECKS", ge=1, le=500)
@@ -67,6 +72,14 @@ class Settings(BaseModel):
     @classmethod
     def _split_lists(cls, value: object) -> object:
         return _split(value)
+
+    @field_validator("default_campaign_ids")
+    @classmethod
+    def _int64_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        too_big = [entry for entry in value if int(entry.rpartition(":")[2]) > MAX_ID]
+        if too_big:
+            raise ValueError(f"campaign ids are positive int64 (at most {MAX_ID}); got {', '.join(too_big)}")
+        return value
 
     @field_validator("reports")
     @classmethod

@@ -120,7 +120,18 @@ class InvoiceRefused(SourceError):
 
 
 class InvoiceOutcomeUnknown(SourceError):
-    """The invoice request was sent but its answer never came: an invoice may exist. Never retried blindly."""
+    """The invoice request left, and no answer says whether Direct created the invoice (no answer, a 5xx, a 200 that
+    does not parse): one may exist. Never retried; the month waits for a person (invoiceNumber or force)."""
+
+
+class InvoiceExists(SourceError):
+    """The month has an invoice already (for another payment set, or recorded), or another run is invoicing it right
+    now: nothing was sent; not retried."""
+
+
+class LockOwnerUnknown(ClosingDocsError):
+    """The unit's lock is held by an execution DescribeExecution could not describe (throttled, denied): it may still
+    run, so the lock is not taken over; retried with backoff."""
 
 
 class ChildWorkflowsFailed(ClosingDocsError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from .errors import (
     ReportNotFound,
 )
 from .models import Campaign, GeneratedReport, ReportInfo
-from .texts import say
+from .texts import excerpt, say
 
 API_TIMEOUT = (5, 30)  # connect, read seconds
 DOWNLOAD_TIMEOUT = (10, 60)
@@ -79,14 +78,28 @@ _REFUSALS: dict[int, type[MarketApiError]] = {
 }
 
 
-def _seconds_until_reset(response: requests.Response) -> float | None:
-    """Seconds until ``X-RateLimit-Resource-Until``, measured against the server's own ``Date``."""
-    until, date = response.headers.get("X-RateLimit-Resource-Until"), response.headers.get("Date")
-    try:
-        now = parsedate_to_datetime(date) if date else datetime.now(UTC)
-        return max(0.0, (parsedate_to_datetime(until) - now).total_seconds()) if until else None
-    except (TypeError, ValueError):
+def http_date(text: str | None) -> datetime | None:
+    """An HTTP date header (``Date``, ``X-RateLimit-Resource-Until``) as an aware datetime; None when it is missing
+    or unreadable, which the callers ignore. That includes what ``email.utils`` reads as a naive time: ``-0000``
+    ("no time zone information", RFC 5322) and two headers joined by ", " (it reads the first and drops the zone):
+    a naive time against an aware one would be a TypeError."""
+    if not text:
         return None
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment if moment.tzinfo is not None and moment.utcoffset() is not None else None
+
+
+def _seconds_until_reset(response: requests.Response) -> float | None:
+    """Seconds until ``X-RateLimit-Resource-Until``, measured against the server's own ``Date`` (ours when that is
+    missing or unreadable); None when the former is."""
+    until = http_date(response.headers.get("X-RateLimit-Resource-Until"))
+    if until is None:
+        return None
+    now = http_date(response.headers.get("Date")) or datetime.now(UTC)
+    return max(0.0, (until - now).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -186,6 +199,7 @@ class MarketClient:
         """GET /v2/campaigns, every page: the shops of the token's business."""
         found: list[Campaign] = []
         params: dict[str, Any] = {"limit": CAMPAIGNS_PAGE}
+        seen: set[str] = set()  # the page tokens followed: one that comes back would read the same pages for ever
         for _ in range(MAX_CAMPAIGN_PAGES):
             response = self._send("campaigns", "GET", "/v2/campaigns", params=params)
             answer = self._json(response, "campaigns", unwrap=False)  # this answer has no "result" wrapper
@@ -196,6 +210,9 @@ class MarketClient:
                 raise MarketProtocolError(say("error.market.unexpected", operation="campaigns")) from None
             if not next_token:
                 return found
+            if not isinstance(next_token, str) or next_token in seen:
+                raise MarketProtocolError(say("error.market.page_repeated", token=excerpt(next_token)))
+            seen.add(next_token)
             params = {"limit": CAMPAIGNS_PAGE, "pageToken": next_token}
         raise MarketProtocolError(say("error.market.pages", pages=MAX_CAMPAIGN_PAGES))
 
@@ -210,8 +227,7 @@ class MarketClient:
         """GET /v2/reports/info/{reportId}: status, and a fresh signed link once DONE."""
         response = self._send("reports/info", "GET", f"/v2/reports/info/{quote(report_id, safe='')}")
         info = self._parse(ReportInfo, self._json(response, "reports/info"), "reports/info")
-        with contextlib.suppress(TypeError, ValueError):  # Yandex's own clock, for time spent generating
-            info.answered_at = parsedate_to_datetime(response.headers.get("Date", ""))
+        info.answered_at = http_date(response.headers.get("Date"))  # Yandex's own clock, for time spent generating
         return info
 
     @staticmethod

@@ -7,12 +7,24 @@ notices); Python code uses snake_case attributes.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    computed_field,
+    model_validator,
+)
 
 from .base import ContractType, Wire
-from .unit import Unit
+from .unit import BusinessName, Unit
 
 __all__ = ["ContractType", "Unit", "Wire"]  # re-exported: models is where payloads are looked for
 
@@ -40,12 +52,60 @@ class ReportInfo(Wire):
 
 
 # --- State payloads --------------------------------------------------------------------------------
+#
+# What a handler is invoked with is strict (Step): an unknown field is refused, and no value is coerced ("1001" is not
+# a campaign id, 1 is not true, 1700000000 is not a time). Yandex's answers and the archive's own documents (above and
+# below) stay tolerant of fields added later.
+
+
+def _time(value: object) -> datetime:
+    """A date-time as JSON carries it: an ISO 8601 text with its time zone (or a datetime, in Python)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not an ISO 8601 date-time") from None
+    else:
+        raise ValueError("a date-time is an ISO 8601 text")
+    if moment.tzinfo is None:
+        raise ValueError("a date-time needs its time zone")
+    return moment
+
+
+Time = Annotated[
+    datetime,
+    PlainValidator(_time),
+    PlainSerializer(lambda moment: moment.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class Step(Wire):
+    """The base of a handler's input: strict."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Job(Unit):
-    """One unit of work to archive: an item of the Map state."""
+    """One unit of work to archive: an item of the Map state (strict, as a handler's input)."""
 
-    force: bool = False
+    model_config = ConfigDict(extra="forbid")
+
+    force: StrictBool = False
+    # a person's answer to this unit's earlier outcome-unknown attempt (a source's resolution_input, e.g. the Direct
+    # invoice number found in Yandex Balance): the source records it instead of calling the system
+    resolution: StrictStr | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived(cls, data: Any) -> Any:
+        """``lockKey`` and ``title`` are computed from the unit (the state machine carries them along): accepted,
+        never trusted."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in ("lockKey", "title")}
+        return data
 
     @computed_field(alias="lockKey")  # type: ignore[prop-decorator]
     @property
@@ -54,12 +114,12 @@ class Job(Unit):
         return self.lock_key
 
 
-class ResolveEvent(Wire):
+class ResolveEvent(Step):
     """Input of the Resolve step: the start input exactly as given, and the execution's context."""
 
     input: Any = None
-    start_time: datetime
-    execution_id: str = ""
+    start_time: Time
+    execution_id: StrictStr = ""
 
 
 NoticeMode = Literal["EACH", "SUMMARY", "BOTH"]
@@ -99,7 +159,7 @@ class Unavailable(Wire):
 class BusinessPlan(Wire):
     """One business's share of a run: an item of the outer Map state."""
 
-    business: str
+    business: BusinessName
     jobs: list[Job]
     unavailable: list[Unavailable] = Field(default_factory=list)
 
@@ -112,7 +172,7 @@ class Location(Wire):
 class BusinessItem(Wire):
     """An item of the outer Map, read from the run's plan.json (runwork.py): one business, its units in S3."""
 
-    business: str
+    business: BusinessName
     unavailable: list[Unavailable] = Field(default_factory=list)
     units: Location
     count: int
@@ -145,23 +205,23 @@ class RunPlan(Wire):
         return sum(len(business.jobs) for business in self.businesses)
 
 
-class ReportRef(Wire):
+class ReportRef(Step):
     """A report requested from Yandex (``$.report`` in the state machine)."""
 
-    report_id: str
-    wait_seconds: int
-    requested_at: datetime | None = None
+    report_id: StrictStr
+    wait_seconds: StrictInt
+    requested_at: Time | None = None
 
 
-class JobStep(Wire):
+class JobStep(Step):
     """The common input of the per-campaign Lambda steps."""
 
     job: Job
-    execution_id: str = ""
+    execution_id: StrictStr = ""
 
 
 class GenerateStep(JobStep):
-    generation: int = Field(1, ge=1)  # bumped for every deliberate new report (404, next day, split)
+    generation: StrictInt = Field(1, ge=1)  # bumped for every deliberate new report (404, next day, split)
 
 
 class Generated(Wire):
@@ -182,9 +242,9 @@ class ReportStep(JobStep):
 
 class CheckStep(ReportStep):
     report: ReportRef
-    attempt: int = Field(ge=1)
-    days_left: int = 0  # daily retries left if Yandex has not published the month yet
-    recheck_days: int = 0  # > 0: a scheduled run of the previous month, where NO_DATA/FAILED mean "not yet"
+    attempt: StrictInt = Field(ge=1)
+    days_left: StrictInt = 0  # daily retries left if Yandex has not published the month yet
+    recheck_days: StrictInt = 0  # > 0: a scheduled run of the previous month, where NO_DATA/FAILED mean "not yet"
 
 
 class ReportState(Wire):
@@ -281,9 +341,9 @@ class BusinessDone(Wire):
     results: Written
 
 
-class SummarizeEvent(Wire):
-    months: list[str]
-    execution_id: str = ""
+class SummarizeEvent(Step):
+    months: list[StrictStr]
+    execution_id: StrictStr = ""
     results: Written  # the run's: one BusinessDone per business
 
 

@@ -7,8 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .texts import excerpt
+
 MOSCOW = ZoneInfo("Europe/Moscow")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# ASCII digits only, and nothing around them: Python's \d takes any Unicode digit ("２０２６-１２") and $ matches before
+# a trailing newline ("2026-12\n"); either would make a second spelling of one month (and a second unit of work).
+_MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
+MONTH_PATTERN = r"^[0-9]{4}-[0-9]{2}$"  # the same, for JSON schemas and pydantic (whose $ is the end of the text)
 
 
 @dataclass(frozen=True, order=True)
@@ -27,9 +32,9 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> Month:
         """Parse ``YYYY-MM``; raises ValueError with the reason."""
-        match = _MONTH_RE.match(text)
+        match = _MONTH_RE.fullmatch(text) if isinstance(text, str) else None
         if not match:
-            raise ValueError(f"{text!r} is not written YYYY-MM")
+            raise ValueError(f"{excerpt(text)} is not written YYYY-MM (ASCII digits, nothing before or after)")
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
             raise ValueError(f"{text!r} has no month {month:02d} (01..12)")
@@ -63,3 +68,10 @@ class Month:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+# The earliest month any document this archive reads can be dated in, for every kind: online cash registers (54-FZ),
+# and with them any OFD's sales data, began in 2017; Yandex's marketplace, whose shops (campaigns) the Partner API's
+# closing documents and reports cover, opened in 2018. An earlier month can only be a typo (0001-01 once reached
+# Market and OFD). The Direct invoice has bounds of its own (the current or the next month). README: Start it by hand.
+MIN_MONTH = Month(2017, 1)

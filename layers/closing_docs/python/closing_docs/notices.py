@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from .models import (
@@ -76,13 +77,16 @@ def no_documents(job: Job, report_id: str, execution_id: str) -> Notice:
     )
 
 
-def already_archived(job: Job, manifest: Manifest, bucket: str, execution_id: str) -> Notice:
+def already_archived(
+    job: Job, manifest: Manifest, bucket: str, execution_id: str, since: datetime | None = None
+) -> Notice:
+    """``since``: when an earlier run made the document (else when it was archived)."""
     return _notice(
         "ALREADY_ARCHIVED",
         job,
         manifest.report_id,
         execution_id,
-        say("already_archived", title=job.title, date=f"{manifest.archived_at:%Y-%m-%d}"),
+        say("already_archived", title=job.title, date=f"{since or manifest.archived_at:%Y-%m-%d}"),
         **_where(bucket, manifest),
     )
 

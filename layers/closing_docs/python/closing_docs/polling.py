@@ -83,9 +83,11 @@ def elapsed(step: CheckStep, info: ReportInfo, now: datetime | None = None) -> f
 
 
 def elapsed_since(requested_at: datetime | None, now: datetime | None = None) -> float | None:
-    """Seconds from ``requested_at`` to ``now`` (default: the current time); None when unknown, naive or
-    in the future (clocks that disagree)."""
-    if requested_at is None or requested_at.tzinfo is None:
+    """Seconds from ``requested_at`` to ``now`` (default: the current time); None when either is unknown or naive
+    (a remote clock without its time zone: never a TypeError), or ``requested_at`` is in the future (clocks that
+    disagree)."""
+    now = datetime.now(UTC) if now is None else now
+    if requested_at is None or requested_at.utcoffset() is None or now.utcoffset() is None:
         return None
-    seconds = ((now or datetime.now(UTC)) - requested_at).total_seconds()
+    seconds = (now - requested_at).total_seconds()
     return seconds if seconds >= 0 else None

@@ -9,16 +9,15 @@ mapping business name to token, one per business the deployment archives::
 from __future__ import annotations
 
 import json
-import re
 
 from aws_lambda_powertools.utilities import parameters
 
 from .config import Settings
 from .errors import ConfigurationError
-from .texts import say
+from .texts import excerpt, say
+from .unit import is_business_name
 
 PLACEHOLDER = "put-the-market-api-key-here"  # what template.yaml creates the secret with
-_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def _problem(settings: Settings, what: str, /, **values: object) -> ConfigurationError:
@@ -50,8 +49,8 @@ def api_keys(settings: Settings) -> dict[str, str]:
         raise _problem(settings, "error.secret.no_business")
     keys: dict[str, str] = {}
     for name, token in tokens.items():
-        if not _NAME.match(name):
-            raise _problem(settings, "error.secret.bad_name", name=name)
+        if not is_business_name(name):  # a name is a folder of the archive: never ".", ".." or "/" (unit.py)
+            raise _problem(settings, "error.secret.unsafe_name", name=excerpt(name))
         if not isinstance(token, str) or not token.strip() or token.strip() == PLACEHOLDER:
             raise _problem(settings, "error.secret.no_token", name=name)
         keys[name] = token.strip()

@@ -17,9 +17,10 @@ report kinds asked for: one unit of work per kind, scope (campaign or business),
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
@@ -38,7 +39,11 @@ from . import reports
 from .config import Settings
 from .errors import InvalidInput
 from .models import BusinessPlan, Campaign, ContractType, Job, Limits, RunPlan, Unavailable
-from .months import Month
+from .months import MIN_MONTH, MONTH_PATTERN, Month
+from .texts import MAX_QUOTED, excerpt
+from .unit import BUSINESS_PATTERN, MAX_ID
+
+__all__ = ["MAX_QUOTED"]  # tests read it here, beside the other bounds of a start input
 
 MAX_CAMPAIGNS = 1000
 MAX_MONTHS = 60  # five years: the legal retention of these documents
@@ -48,22 +53,35 @@ EXECUTION_DAYS = 365  # Step Functions' maximum for a standard execution, and th
 BUSINESS_DAYS = 300  # what one business's reports may take of it: the rest is for daily rechecks and retries
 REPORT_SECONDS = 600  # one report end to end, pessimistically: Yandex's generation, the polls, a kind's paced window
 MAX_BUSINESSES = 100  # the run summary has an entry per business: it must fit an SNS message and a state (256 KB)
-NAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+NAME_PATTERN = BUSINESS_PATTERN  # one safe pattern for every business name (unit.py): never ".", ".." or "/"
+MAX_INPUT_BYTES = 64 * 1024  # a start input's JSON at most; the largest real one (1000 campaign ids) is about 20 KB
+MAX_MESSAGE = 1500  # characters of an InvalidInput message at most: it is the FAILED notice's cause, in a state too
+SCHEDULE_SKEW = timedelta(minutes=5)  # how far ahead of the start a scheduledTime may be (clock skew, not a plan)
 ALLOWED = {
-    "month": "a finished calendar month written YYYY-MM (e.g. 2025-12)",
+    "month": f"a finished calendar month written YYYY-MM, from {MIN_MONTH} on (e.g. 2025-12)",
     "months": (
         'finished months: {"from": "YYYY-MM", "to": "YYYY-MM"} with from <= to, or a non-empty list of '
-        f"unique YYYY-MM; at most {MAX_MONTHS} months; not together with month"
+        f"unique YYYY-MM; from {MIN_MONTH} on; at most {MAX_MONTHS} months; not together with month"
     ),
-    "campaignIds": f"a non-empty list of at most {MAX_CAMPAIGNS} unique positive integers (Market campaign ids)",
-    "businesses": "a non-empty list of unique business names configured in the stack's Api-Key secret",
+    "campaignIds": (
+        f"a non-empty list of at most {MAX_CAMPAIGNS} unique positive integers up to {MAX_ID} (int64: Market campaign "
+        "ids) that GET /v2/campaigns lists for the business's token"
+    ),
+    "businesses": (
+        "a non-empty list of unique business names configured in the stack's Api-Key secret (1-64 of A-Z a-z 0-9 . _ "
+        "-, the first a letter or digit)"
+    ),
     "contractTypes": "a non-empty list of unique values from " + ", ".join(t.value for t in ContractType),
     "reports": "a non-empty list of unique report kinds from " + ", ".join(reports.names()),
     "force": "true or false",
-    "scheduledTime": "an ISO 8601 date-time with a time zone (set by the scheduler)",
+    "scheduledTime": (
+        f"an ISO 8601 date-time with a time zone, at most {SCHEDULE_SKEW.seconds // 60} minutes after the start "
+        "(set by the scheduler)"
+    ),
 }
+INVOICE_MONTH = "the current or the next month (Moscow time) written YYYY-MM, one month per start"
 
-_MonthText = Annotated[StrictStr, Field(pattern=r"^\d{4}-\d{2}$")]
+_MonthText = Annotated[StrictStr, Field(pattern=MONTH_PATTERN)]
 
 
 def _month(value: str) -> str:
@@ -100,7 +118,7 @@ class StartInput(BaseModel):
 
     month: StrictStr | None = None
     months: MonthRange | list[StrictStr] | None = None
-    campaign_ids: list[Annotated[StrictInt, Field(ge=1)]] | None = Field(
+    campaign_ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] | None = Field(
         None, alias="campaignIds", min_length=1, max_length=MAX_CAMPAIGNS
     )
     businesses: list[Annotated[StrictStr, Field(pattern=NAME_PATTERN)]] | None = Field(None, min_length=1)
@@ -126,8 +144,29 @@ class StartInput(BaseModel):
     def _known_reports(cls, value: list[str] | None) -> list[str] | None:
         unknown = [name for name in value or () if name not in reports.names()]
         if unknown:
-            raise ValueError(f"unknown: {', '.join(unknown)}")
+            raise ValueError(f"unknown: {_listing(unknown)}")
         return value
+
+
+def _listing(values: Sequence[object], most: int = 5, quote: bool = False) -> str:
+    """Values for a message: each at most MAX_QUOTED characters (``quote``: as repr), at most ``most`` of them,
+    then how many more."""
+
+    def one(value: object) -> str:
+        text = str(value)
+        return excerpt(value) if quote or len(text) > MAX_QUOTED else text
+
+    shown = ", ".join(one(v) for v in values[:most])
+    return shown + (f" and {len(values) - most:,} more" if len(values) > most else "")
+
+
+def bounded(message: str, limit: int = MAX_MESSAGE) -> str:
+    """A message cut to ``limit`` characters (the notice's cause, and the state holding the error, stay small)."""
+    return message if len(message) <= limit else message[: limit - 30] + f"… ({len(message):,} characters)"
+
+
+def _refuse(problems: Sequence[str]) -> InvalidInput:
+    return InvalidInput(bounded("; ".join(problems)))
 
 
 class RunRequest(BaseModel):
@@ -150,10 +189,8 @@ def _describe(exc: ValidationError) -> list[str]:
     problems: dict[str, str] = {}
     for err in exc.errors(include_url=False):
         field = str(err["loc"][0]) if err["loc"] else "input"
-        if err["type"] == "extra_forbidden" and len(err["loc"]) == 1:
-            problems[field] = f"unknown field {field!r}; allowed fields: " + ", ".join(ALLOWED)
-        elif field in ALLOWED and field not in problems:
-            reason = str(err["ctx"]["error"]) if err["type"] == "value_error" else f"got {err['input']!r}"
+        if field in ALLOWED and field not in problems:
+            reason = str(err["ctx"]["error"]) if err["type"] == "value_error" else f"got {excerpt(err['input'])}"
             problems[field] = f"{field}: must be {ALLOWED[field]}; {reason}"
     return list(problems.values())
 
@@ -174,20 +211,34 @@ def _duplicates(values: Sequence[Any]) -> list[Any]:
     return sorted((value for value, count in Counter(values).items() if count > 1), key=str)
 
 
+def _size(raw: object) -> int:
+    try:
+        return len(json.dumps(raw, ensure_ascii=False).encode())
+    except (TypeError, ValueError):  # not JSON (only a direct call can send that): judged by its shape below
+        return 0
+
+
 def parse_start_input(raw: object) -> StartInput:
     """Validate the shape and types of the start input."""
     if not isinstance(raw, dict):
-        raise InvalidInput(f"the start input must be a JSON object with the fields {', '.join(ALLOWED)}")
+        raise InvalidInput(
+            f"input: the start input must be a JSON object with the fields {', '.join(ALLOWED)} (every one optional: "
+            f"{{}} is a start input); got {excerpt(raw)}"
+        )
+    if (size := _size(raw)) > MAX_INPUT_BYTES:
+        raise InvalidInput(
+            f"input: the start input is {size:,} bytes of JSON; at most {MAX_INPUT_BYTES // 1024} KB is read (1000 "
+            f"campaign ids take about 20 KB); its fields: {_listing(list(raw), quote=True)}"
+        )
     declared = source_inputs()
-    unknown = [
-        f"unknown field {name!r}; allowed fields: " + ", ".join([*ALLOWED, *declared])
-        for name in raw
-        if name not in ALLOWED and name not in declared
-    ]
+    names = [name for name in raw if name not in ALLOWED and name not in declared]
+    plural = "s" if len(names) > 1 else ""
+    allowed = ", ".join([*ALLOWED, *declared])
+    unknown = [f"unknown field{plural} {_listing(names, quote=True)}; allowed fields: {allowed}"] if names else []
     try:
         parsed = StartInput.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidInput("; ".join(_describe(exc) + unknown)) from None
+        raise _refuse(_describe(exc) + unknown) from None
     problems = unknown
     listed: list[tuple[str, Sequence[object] | None]] = [
         ("campaignIds", parsed.campaign_ids),
@@ -198,7 +249,7 @@ def parse_start_input(raw: object) -> StartInput:
     ]
     for field, values in listed:
         if values and (dups := _duplicates(list(values))):
-            problems.append(f"{field}: must be {ALLOWED[field]}; duplicated: {', '.join(map(str, dups))}")
+            problems.append(f"{field}: must be {ALLOWED[field]}; duplicated: {_listing(dups)}")
     if parsed.month is not None and parsed.months is not None:
         problems.append(f"months: must be {ALLOWED['months']}; both month and months were given")
     kinds = [reports.get(name) for name in parsed.reports or () if name in reports.names()]
@@ -211,34 +262,75 @@ def parse_start_input(raw: object) -> StartInput:
     if parsed.scheduled_time is not None and parsed.scheduled_time.tzinfo is None:
         problems.append(f"scheduledTime: must be {ALLOWED['scheduledTime']}")
     if problems:
-        raise InvalidInput("; ".join(problems))
+        raise _refuse(problems)
     return parsed
 
 
-def _prepayment(start: StartInput) -> bool:
-    """A run of kinds made before their month (Direct's prepayment invoice): the next month by default, and the
-    current or next month allowed."""
+def _future_kinds(start: StartInput) -> list[str]:
+    """The kinds asked for that are made before their month (Direct's prepayment invoice)."""
     kinds = [reports.get(name) for name in start.reports or ()]
-    return bool(kinds) and all(getattr(kind, "future_months", False) for kind in kinds)
+    return [kind.name for kind in kinds if getattr(kind, "future_months", False)]
 
 
-def _months(start: StartInput, current: Month) -> list[Month]:
-    """The months asked for (default: the month before ``current``); each must be over already."""
+def _invoice_month(start: StartInput, scheduled: Month | None, now: Month, kinds: str) -> Month:
+    """The one month a kind made before its month is for: the month the schedule names (the month after
+    scheduledTime), or by hand the current or the next month (default: the next); never a past month."""
+    if start.months is not None:
+        raise InvalidInput(
+            f"months: {kinds} is made for one month per start ({INVOICE_MONTH}); a range or list of months is "
+            "refused, not ignored: give month, or start once per month"
+        )
+    allowed = [scheduled.shift(1)] if scheduled is not None else [now, now.shift(1)]
+    try:
+        month = Month.parse(start.month) if start.month else allowed[-1]
+    except ValueError as exc:
+        raise InvalidInput(f"month: for {kinds}, must be {INVOICE_MONTH}; {exc}") from None
+    if scheduled is not None and month != allowed[0]:
+        raise InvalidInput(
+            f"month: for {kinds} started by its schedule, must be the month the schedule names, {allowed[0]} (the "
+            f"month after scheduledTime, Moscow time); got {month}"
+        )
+    if month < now or month > now.shift(1):
+        what = "is past" if month < now else "is too far ahead"
+        raise InvalidInput(f"month: for {kinds}, must be {INVOICE_MONTH}: {now} or {now.shift(1)} now; {month} {what}")
+    return month
+
+
+def _months(start: StartInput, current: Month, now: Month) -> list[Month]:
+    """The months asked for (default: the month before ``current``); each must be over already, and not before
+    MIN_MONTH. A kind made before its month (the Direct invoice) takes one month: see _invoice_month."""
     field = "month" if start.months is None else "months"
-    ahead = _prepayment(start)
+    future = _future_kinds(start)
+    if future:
+        others = [name for name in start.reports or () if name not in future]
+        if others:
+            raise InvalidInput(
+                f"reports: {', '.join(future)} is made for {INVOICE_MONTH}, the others for finished months "
+                f"({', '.join(others)}); start {', '.join(future)} on its own"
+            )
+        scheduled = current if start.scheduled_time is not None else None
+        return [_invoice_month(start, scheduled, now, ", ".join(future))]
     try:
         if isinstance(start.months, MonthRange):
             months = start.months.expand()
         elif start.months is not None:
             months = sorted(Month.parse(text) for text in start.months)
         else:
-            months = [Month.parse(start.month) if start.month else current.shift(1 if ahead else -1)]
+            months = [Month.parse(start.month) if start.month else current.shift(-1)]
     except ValueError as exc:
         raise InvalidInput(f"months: must be {ALLOWED['months']}; {exc}") from None
-    latest = current.shift(1) if ahead else current.shift(-1)
+    if dups := _duplicates(months):  # a second spelling of one month is refused by Month.parse; kept as a guard
+        raise InvalidInput(f"{field}: must be {ALLOWED[field]}; duplicated: {_listing(dups)}")
+    if months[0] < MIN_MONTH:
+        raise InvalidInput(
+            f"{field}: must be {ALLOWED[field]}; {months[0]} is before {MIN_MONTH}, the earliest month any document "
+            "archived here can be dated in (README: Start it by hand)"
+        )
+    latest = current.shift(-1)
     if months[-1] > latest:
-        what = "is too far ahead" if ahead else "is not over yet"
-        raise InvalidInput(f"{field}: must be {ALLOWED[field]}; {months[-1]} {what} (the latest month is {latest})")
+        raise InvalidInput(
+            f"{field}: must be {ALLOWED[field]}; {months[-1]} is not over yet (the latest month is {latest})"
+        )
     return months
 
 
@@ -246,8 +338,13 @@ def parse_request(raw: object, start_time: datetime) -> RunRequest:
     """Check the start input on its own: the months (default: the calendar month before the scheduled time,
     or the start time for a manual start, in Moscow time), the businesses and campaigns asked for."""
     start = parse_start_input(raw)
+    if start.scheduled_time is not None and start.scheduled_time > start_time + SCHEDULE_SKEW:
+        raise InvalidInput(
+            f"scheduledTime: must be {ALLOWED['scheduledTime']}; {start.scheduled_time.isoformat()} is after the "
+            f"start ({start_time.isoformat()}): a schedule starts a run at its time, not before"
+        )
     current = Month.of(start.scheduled_time or start_time)
-    months = _months(start, current)
+    months = _months(start, current, Month.of(start_time))
     scheduled = start.scheduled_time is not None
     return RunRequest(
         months=months,
@@ -272,8 +369,8 @@ def select_businesses(request: RunRequest, configured: Sequence[str]) -> list[st
         unknown = [name for name in request.businesses if name not in configured]
         if unknown:
             raise InvalidInput(
-                f"businesses: must be {ALLOWED['businesses']}; unknown: {', '.join(unknown)} "
-                f"(configured: {', '.join(configured)})"
+                f"businesses: must be {ALLOWED['businesses']}; unknown: {_listing(unknown)} "
+                f"(configured: {_listing(configured, 20)})"
             )
         chosen = list(request.businesses)
     if request.campaign_ids and len(chosen) != 1:
@@ -372,7 +469,10 @@ def _source_plans(
             prefix=prefix,
         )
         for unit in kind.plan(planning):
-            groups.setdefault(unit.business, []).append(Job(**unit.identity(), force=request.force))
+            resolution = request.inputs.get(kind.resolution_input) if kind.resolution_input else None
+            groups.setdefault(unit.business, []).append(
+                Job(**unit.identity(), force=request.force, resolution=resolution)
+            )
     return [BusinessPlan(business=name, jobs=jobs) for name, jobs in groups.items()]
 
 
@@ -465,6 +565,21 @@ def _business_ids(business: str, ids: Sequence[int], found: Sequence[Campaign], 
     return sorted({owners[i] for i in ids})
 
 
+def _listed(business: str, ids: Sequence[int], found: Sequence[Campaign]) -> None:
+    """Every campaign id the start input gives must be one of the business's shops as GET /v2/campaigns lists them
+    for its token: an id it does not list is refused, naming it, before any report is asked for (Yandex answers
+    for it with no documents, which read as "nothing to archive")."""
+    listed = {c.id for c in found}
+    unknown = [i for i in ids if i not in listed]
+    if not unknown:
+        return
+    shops = _listing(sorted(listed), 20) or "none"
+    raise InvalidInput(
+        f"campaignIds: must be {ALLOWED['campaignIds']}; {_listing(unknown, 20)} not among the shops GET "
+        f"/v2/campaigns lists for business {business} (its token lists: {shops})"
+    )
+
+
 def resolve_plan(
     raw: object,
     start_time: datetime,
@@ -479,7 +594,8 @@ def resolve_plan(
     once the input is valid; default BUSINESS_NAME); take each one's campaigns from the input, the stack's
     CampaignIds, or ``discover(business)`` (GET /v2/campaigns; campaigns whose API Yandex disabled are left out,
     listed). When a business-wide report is asked for, the campaigns' business id is looked up there too. Each
-    source plans its own units (``read``: an object of the archive, e.g. ActivePlatform's document keys).
+    source plans its own units (``read``: an object of the archive, e.g. ActivePlatform's document keys). Campaign
+    ids given or configured are checked against what ``discover`` lists (one GET /v2/campaigns per business).
     """
     request = parse_request(raw, start_time)  # bad input fails here, before any Market call
     kinds = run_kinds(request, settings)
@@ -495,8 +611,11 @@ def resolve_plan(
     for business in names:
         ids = request.campaign_ids or configured_campaigns(settings, business, len(names) == 1)
         found: list[Campaign] | None = None
-        if not ids and discover is not None:
-            found = discover(business)
+        if discover is not None and (request.campaign_ids or not ids):  # configured ids are the operator's own
+            found = discover(business)  # the shops of the business's token: the ids given are checked against them
+        if request.campaign_ids and found is not None and not wide:  # (with wide kinds: _business_ids says it)
+            _listed(business, ids, found)
+        if not ids and found is not None:
             usable = [c for c in found if c.api_availability in (None, "AVAILABLE")]
             ids = sorted(c.id for c in usable)
             unavailable[business] = [

@@ -101,6 +101,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "error.market.no_json": "{operation}: в ответе API Яндекс Маркета нет JSON с полем result",
         "error.market.unexpected": "{operation}: API Яндекс Маркета ответил не так, как описано в его документации",
         "error.market.pages": "campaigns: список кампаний длиннее {pages} страниц",
+        "error.market.page_repeated": "campaigns: Яндекс Маркет вернул уже пройденный токен страницы {token}: список "
+        "кампаний зациклился, чтение остановлено (это сбой API; запустите позже ещё раз)",
         "advice.market.400": "Яндекс отклонил запрос",
         "advice.market.401": "Яндекс не принял Api-Key: токена нет, он неверный или отозван. Положите действующий "
         "токен в секрет стека (README: 'Put the token in') и запустите месяц снова",
@@ -130,6 +132,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "ofd.secret": 'в секрете Яндекс ОФД должно быть {{"authKey": "...", "ofdKey": "..."}}',
         "ofd.no_total": "сводка продаж: Яндекс ОФД ответил без data/total",
         "ofd.stopped": "сводка продаж: Яндекс ОФД перестал отдавать интервалы, получено {read} из {total}",
+        "ofd.page_repeated": "сводка продаж: на запрос со смещением {offset} Яндекс ОФД вернул уже прочитанный день "
+        "{day}: страницы повторяются, чтение остановлено и ничего не сохранено (это сбой API; запустите позже ещё раз)",
+        "ofd.bad_total": "сводка продаж: Яндекс ОФД назвал {total} интервалов (на первой странице: {first}), а в "
+        "месяце {days} дней: ответ не сходится, ничего не сохранено (это сбой API; запустите позже ещё раз)",
         "advice.activeplatform.401": "API-токен менеджера не принят: положите действующий токен в секрет "
         "ActivePlatform",
         "advice.activeplatform.403": "у менеджера нет доступа к этому реселлеру или аккаунту",
@@ -144,18 +150,26 @@ TEXTS: dict[str, dict[str, str]] = {
         '"..."}}',
         "direct.not_a_set": "{scope}: это не набор платежей Директа",
         "direct.unknown_before": "запрос счёта за {month} ({scope}) был отправлен {sent_at} с номером операции "
-        "{number}, а ответ на него не пришёл, поэтому счёт мог быть создан. Проверьте в Яндекс Балансе "
-        "(balance.yandex.ru, логин {login}), нет ли счёта на эту сумму, созданного в это время; запускайте снова с "
-        "force=true, только если его нет",
+        "{number}, и ни один ответ не сказал, создан ли счёт, поэтому он мог быть создан; новых запросов за этот месяц "
+        "не будет, пока это не решит человек. Проверьте в Яндекс Балансе (balance.yandex.ru, логин {login}), нет ли "
+        "счёта на эту сумму, созданного в это время: если есть, запустите с invoiceNumber=<его номер> (он будет "
+        "записан, ничего не отправится); если нет, запустите с force=true",
         "direct.unknown": "запрос счёта за {month} ({scope}) отправлен {sent_at} с номером операции {number}, а ответ "
-        "на него не пришёл ({problem}), поэтому счёт мог быть создан. Проверьте в Яндекс Балансе (balance.yandex.ru, "
-        "логин {login}), нет ли счёта на эту сумму, созданного в это время; запускайте снова с force=true, только "
-        "если его нет",
+        "не говорит, создан ли счёт ({problem}), поэтому он мог быть создан; повторять запрос нельзя. Проверьте в "
+        "Яндекс Балансе (balance.yandex.ru, логин {login}), нет ли счёта на эту сумму, созданного в это время: если "
+        "есть, запустите с invoiceNumber=<его номер> (он будет записан, ничего не отправится); если нет, запустите с "
+        "force=true",
+        "direct.unreadable": "HTTP 200, но это не ответ CreateInvoice: {excerpt}",
+        "direct.exists": "счёт за {month} уже есть (платежи {scope}: {what}; логин {login}); второй за месяц создаётся "
+        "только с force=true",
+        "direct.concurrent": "счёт за {month} прямо сейчас запрашивает другой запуск; этот ничего не отправил",
+        "direct.resolved": "счёт на {total} {currency} № {number}, найденный в Яндекс Балансе (логин {login}), "
+        "записан; запрос в Директ не отправлялся",
         "direct.no_connection": "CreateInvoice: {system} недоступен, соединение не установлено; ничего не отправлено",
-        "direct.server_error": "CreateInvoice: {system} ответил HTTP {status}",
         "direct.refused": "CreateInvoice: {system} отказал: {words}",
         "direct.refused_code": "ошибка {code}: {text}",
-        "direct.refused_unexpected": "неожиданный ответ",
+        "lock.owner_unknown": "этот отчёт занят запуском {owner}, а DescribeExecution не смог сказать, идёт ли он ещё "
+        "({problem}); блокировка сохранена, пока это не выяснится",
         "error.archive.directory_too_large": "оглавление ZIP-архива (central directory) больше {limit} байт",
         "error.archive.unreadable": "скачанный файл не читается как ZIP-архив ({problem})",
         "error.archive.no_documents": "в скачанном ZIP-архиве нет ни одного документа",
@@ -167,6 +181,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "error.archive.conflict": "{key} изменился, пока его обновляли; шаг будет повторён",
         "error.archive.no_report": "{title}: нет отчёта, который нужно сохранить в архив",
         "error.archive.no_file": "reports/info: у отчёта {report} статус {status}, а файла нет",
+        "error.archive.member_damaged": "файл {member} в скачанном архиве повреждён: {problem}; в архив ничего не "
+        "сохранено",
+        "error.archive.crc": "его контрольная сумма CRC-32 {actual}, а в ZIP записана {expected}",
+        "error.archive.size": "его размер {size} байт (сжатый {compressed}), а в ZIP записано {expected} "
+        "({expected_compressed})",
+        "error.archive.inflate": "его сжатые данные не распаковываются ({problem})",
+        "error.archive.deflate_end": "его сжатые данные кончаются не там, где записано в ZIP",
+        "error.archive.name": "его собственный заголовок называет его иначе: {header}",
+        "error.archive.missing": "оглавление ZIP указывает на байт {at}, а файл там не начинается",
+        "error.archive.cut": "скачанный файл кончается посреди него",
+        "error.archive.no_descriptor": "за ним нет дескриптора данных с его CRC-32 и размером",
+        "error.archive.encrypted": "он зашифрован, и его CRC-32 не проверить",
+        "error.archive.method": "он сжат методом {method}, которым его CRC-32 не проверить",
+        "error.archive.no_header": "на байте {at} нет заголовка файла ZIP",
+        "error.archive.too_many_members": "в ZIP-архиве больше {limit} файлов",
         "error.secret.problem": "секрет {name!r} {what} (README: 'Put the token in')",
         "error.secret.unreadable": "не удаётся прочитать секрет {name!r}; создайте его и положите в него Api-Key "
         "Яндекс Маркета (README: 'Put the token in')",
@@ -175,6 +204,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "error.secret.no_business": "должен содержать токен хотя бы для одного бизнеса",
         "error.secret.bad_name": "содержит имя бизнеса {name!r}, а имя должно состоять из 1-64 символов "
         "A-Z a-z 0-9 . _ -",
+        "error.secret.unsafe_name": "содержит имя бизнеса {name}, а имя должно состоять из 1-64 символов "
+        "A-Z a-z 0-9 . _ - и начинаться с буквы или цифры (имя бизнеса становится папкой архива)",
         "error.secret.no_token": "не содержит токена для бизнеса {name!r}",
         "error.secret.missing_business": "не содержит токена для бизнеса {business!r} (в нём есть: {names})",
     },
@@ -265,6 +296,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "error.market.no_json": "{operation}: the Market API answer has no JSON result",
         "error.market.unexpected": "{operation}: unexpected answer from the Market API",
         "error.market.pages": "campaigns: more than {pages} pages of campaigns",
+        "error.market.page_repeated": "campaigns: Yandex Market answered a page token already followed, {token}: the "
+        "list of campaigns loops, so reading stopped (a fault of the API; start again later)",
         "advice.market.400": "Yandex rejected the request",
         "advice.market.401": "the Api-Key was rejected: the token is missing, invalid or revoked. Put a valid token "
         "into the stack's secret (README: 'Put the token in') and start the month again",
@@ -293,6 +326,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "ofd.secret": 'the Yandex OFD secret must be {{"authKey": "...", "ofdKey": "..."}}',
         "ofd.no_total": "sales aggregation: Yandex OFD answered without data/total",
         "ofd.stopped": "sales aggregation: Yandex OFD stopped at {read} of {total} intervals",
+        "ofd.page_repeated": "sales aggregation: asked from offset {offset}, Yandex OFD answered day {day} again: the "
+        "pages repeat, so reading stopped and nothing was archived (a fault of the API; start again later)",
+        "ofd.bad_total": "sales aggregation: Yandex OFD counted {total} intervals (on the first page: {first}) in a "
+        "month of {days} days: the answer does not add up, nothing was archived (a fault of the API; start again "
+        "later)",
         "advice.activeplatform.401": "the manager's API token was rejected: put a valid one into the ActivePlatform "
         "secret",
         "advice.activeplatform.403": "the manager has no access to this reseller or account",
@@ -306,17 +344,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "direct.secret": 'the Yandex Direct secret must be {{"token": "...", "masterToken": "...", "login": "..."}}',
         "direct.not_a_set": "{scope}: not a Direct payment set",
         "direct.unknown_before": "an invoice request for {month} ({scope}) was sent at {sent_at} with operation "
-        "number {number} and its answer never came, so an invoice may exist. Check Yandex Balance (balance.yandex.ru, "
-        "login {login}) for an invoice of that sum created then; start again with force=true only if there is none",
+        "number {number}, and no answer said whether the invoice was created, so an invoice may exist; no request for "
+        "this month is sent until a person resolves it. Check Yandex Balance (balance.yandex.ru, login {login}) for an "
+        "invoice of that sum created then: if there is one, start with invoiceNumber=<its number> (it is recorded, "
+        "nothing is sent); if there is none, start with force=true",
         "direct.unknown": "the invoice request for {month} ({scope}) was sent at {sent_at} with operation number "
-        "{number} and its answer never came ({problem}), so an invoice may exist. Check Yandex Balance "
-        "(balance.yandex.ru, login {login}) for an invoice of that sum created then; start again with force=true only "
-        "if there is none",
+        "{number}, and the answer does not say whether the invoice was created ({problem}), so an invoice may exist; "
+        "the request must not be repeated. Check Yandex Balance (balance.yandex.ru, login {login}) for an invoice of "
+        "that sum created then: if there is one, start with invoiceNumber=<its number> (it is recorded, nothing is "
+        "sent); if there is none, start with force=true",
+        "direct.unreadable": "HTTP 200 that is not a CreateInvoice answer: {excerpt}",
+        "direct.exists": "{month} has an invoice already (payments {scope}: {what}; login {login}); a second one for "
+        "the month is created only with force=true",
+        "direct.concurrent": "another run is requesting the invoice for {month} right now; this one sent nothing",
+        "direct.resolved": "invoice for {total} {currency} number {number}, found in Yandex Balance (login {login}), "
+        "recorded; no request was sent to Direct",
         "direct.no_connection": "CreateInvoice: no connection to {system}; nothing was sent",
-        "direct.server_error": "CreateInvoice: {system} answered HTTP {status}",
         "direct.refused": "CreateInvoice: {system} refused with {words}",
         "direct.refused_code": "error {code}: {text}",
-        "direct.refused_unexpected": "an unexpected answer",
+        "lock.owner_unknown": "this report is locked by execution {owner}, and DescribeExecution could not say "
+        "whether it still runs ({problem}); the lock is kept until that is known",
         "error.archive.directory_too_large": "the ZIP's central directory is larger than {limit} bytes",
         "error.archive.unreadable": "the download is not a readable ZIP ({problem})",
         "error.archive.no_documents": "the ZIP holds no documents",
@@ -328,6 +375,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "error.archive.conflict": "{key} changed while it was being updated; the step is retried",
         "error.archive.no_report": "{title}: no report to archive",
         "error.archive.no_file": "reports/info: report {report} is {status} without a file",
+        "error.archive.member_damaged": "member {member} of the download is damaged: {problem}; nothing was archived",
+        "error.archive.crc": "its CRC-32 is {actual}, the ZIP records {expected}",
+        "error.archive.size": "it is {size} bytes ({compressed} compressed), the ZIP records {expected} "
+        "({expected_compressed})",
+        "error.archive.inflate": "its compressed data do not decompress ({problem})",
+        "error.archive.deflate_end": "its compressed data do not end where the ZIP says",
+        "error.archive.name": "its own header names it differently: {header}",
+        "error.archive.missing": "the ZIP's directory points to byte {at}, where no member starts",
+        "error.archive.cut": "the download ends inside it",
+        "error.archive.no_descriptor": "no data descriptor with its CRC-32 and size follows it",
+        "error.archive.encrypted": "it is encrypted, so its CRC-32 cannot be checked",
+        "error.archive.method": "it is compressed with method {method}, whose CRC-32 cannot be checked",
+        "error.archive.no_header": "no ZIP member header at byte {at}",
+        "error.archive.too_many_members": "the ZIP holds more than {limit} members",
         "error.secret.problem": "secret {name!r} {what} (README: 'Put the token in')",
         "error.secret.unreadable": "cannot read secret {name!r}; create it and put the Market Api-Key in it "
         "(README: 'Put the token in')",
@@ -335,6 +396,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "error.secret.not_json": "is neither a bare token nor a JSON object of business name to token",
         "error.secret.no_business": "must map at least one business name to its token",
         "error.secret.bad_name": "has a business name {name!r} that is not 1-64 of A-Z a-z 0-9 . _ -",
+        "error.secret.unsafe_name": "has a business name {name} that is not 1-64 of A-Z a-z 0-9 . _ - starting "
+        "with a letter or digit (a business name is a folder of the archive)",
         "error.secret.no_token": "holds no token for business {name!r}",
         "error.secret.missing_business": "has no token for business {business!r} (it has: {names})",
     },
@@ -349,3 +412,15 @@ def language() -> Language:
 def say(text: str, /, **values: object) -> str:
     """The text called ``text`` in the deployment's language, with ``values`` put in."""
     return TEXTS[language()][text].format(**values)
+
+
+MAX_QUOTED = 60  # characters of a value an error message quotes (an input's excerpt, never the whole of it)
+
+
+def excerpt(value: object, limit: int = MAX_QUOTED) -> str:
+    """``repr(value)`` as an error message quotes it: at most ``limit`` characters, then ``…`` and the full length
+    (a start input or an answer can be hundreds of kilobytes; a message must fit a notice and a state)."""
+    if isinstance(value, str):  # cut the text, then quote it: a short value is quoted whole, escapes and all
+        return repr(value) if len(value) <= limit else f"{value[:limit]!r}… ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"

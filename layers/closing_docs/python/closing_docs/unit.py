@@ -7,14 +7,36 @@ are defined here; jobs, manifests, notices, outcomes, no-documents markers and a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import Field, PlainSerializer, PlainValidator, WithJsonSchema, computed_field
+from pydantic import (
+    AfterValidator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    computed_field,
+)
 
 from . import reports
 from .base import ContractType, Wire
-from .months import Month
+from .months import MONTH_PATTERN, Month
+
+# Every business name (the secret's keys, BUSINESS_NAME, a source's name, the start input, every unit): 1-64 of
+# A-Z a-z 0-9 . _ - and the first a letter or digit. A name is a folder of the archive's keys
+# (<prefix>/<month>/<business>/...): ".", ".." or a "/" would leave it; a control character would not be a name.
+BUSINESS_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+SCOPE_PATTERN = r"^[A-Za-z0-9._-]{1,200}$"  # a source's own scope (a document key...): part of a file name, no "/"
+MAX_ID = 2**63 - 1  # Market's campaign and business ids are int64
+
+
+def is_business_name(text: object) -> bool:
+    """Whether ``text`` is a business name (BUSINESS_PATTERN; ``$`` never matches before a trailing newline)."""
+    return isinstance(text, str) and re.fullmatch(BUSINESS_PATTERN[1:-1], text, re.ASCII) is not None
 
 
 def _month(value: object) -> Month:
@@ -25,12 +47,20 @@ def _month(value: object) -> Month:
     return Month.parse(value)
 
 
+def _kind(name: str) -> str:
+    if name not in reports.names():
+        raise ValueError(f"unknown report kind; allowed: {', '.join(reports.names())}")
+    return name
+
+
 MonthField = Annotated[
     Month,
     PlainValidator(_month),
     PlainSerializer(str, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
+    WithJsonSchema({"type": "string", "pattern": MONTH_PATTERN}),
 ]
+BusinessName = Annotated[StrictStr, Field(pattern=BUSINESS_PATTERN)]
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 
 TITLE_MAX = 81  # a notice's subject is "<title>: <STATUS>", and SNS takes subjects under 100 characters
@@ -63,11 +93,11 @@ def month_folder(prefix: str, month: Month | str, business: str) -> str:
 class Unit(Wire):
     """One unit of work: business, kind, scope, month, contract types."""
 
-    business: str
-    kind: str = reports.DEFAULT_KIND
-    campaign_id: int | None = Field(None, ge=1)  # campaign-scoped kinds
-    business_id: int | None = Field(None, ge=1)  # business-scoped kinds: Market's business id (GET /v2/campaigns)
-    scope: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]{1,200}$")  # a source's own scope (a document key...)
+    business: BusinessName
+    kind: Annotated[StrictStr, AfterValidator(_kind)] = reports.DEFAULT_KIND
+    campaign_id: Id | None = None  # campaign-scoped kinds
+    business_id: Id | None = None  # business-scoped kinds: Market's business id (GET /v2/campaigns)
+    scope: Annotated[StrictStr, Field(pattern=SCOPE_PATTERN)] | None = None  # a source's own scope (a document key...)
     month: MonthField
     contract_types: list[ContractType] | None = None  # None: all contracts (or the kind has none)
 

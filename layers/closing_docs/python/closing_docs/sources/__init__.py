@@ -17,6 +17,7 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..config import get_settings
@@ -58,6 +59,7 @@ class Fetched:
     month: Month | None = None  # the period the files belong under, when the document says (else the unit's)
     message: str = ""  # what the notice says, after the unit's title
     no_documents: str | None = None
+    earlier: datetime | None = None  # the document was made by an earlier run then: nothing new now (ALREADY_ARCHIVED)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Fetching:
     execution_id: str
     force: bool
     table: Any  # the lock table (DynamoDB), for sources that keep state (Direct's operation numbers, attempts)
+    resolution: str | None = None  # a person's answer to an earlier outcome-unknown unit (see SourceKind)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +84,7 @@ class SourceKind(Kind):
     fetch: Callable[[Fetching], Fetched]
     monthly: bool = True  # in the monthly run when enabled (Direct has a schedule of its own)
     future_months: bool = False  # may run for the current or the next month (a prepayment)
+    resolution_input: str | None = None  # the start-input field by which a person resolves an outcome-unknown unit
 
 
 def env(name: str, default: str = "") -> str:

@@ -5,17 +5,23 @@
 str(operation_num) + "CreateInvoice" + login (Yandex's own example); ``operation_num`` must grow with every call ever
 made with the login: an atomic counter item in the lock table (``direct-opnum#<login>``), first set from the clock.
 
-Safety rules:
+Safety rules (README, Yandex Direct: the guarantee):
 
-* **At most one invoice per month and payment set** (the unit: its scope is the payment set). A re-run, a second
-  start or a retry finds the archived record (ALREADY_ARCHIVED) and creates nothing, unless ``force``.
-* **The attempt is recorded before the request is sent** (item ``direct-invoice#<login>#<month>#<payments>``). If
-  the answer never comes (a timeout or a reset after sending), an invoice may exist: the unit fails with
-  InvoiceOutcomeUnknown, which is never retried, and the notice says what to check in Yandex Balance. Only a
-  connection that was never made (nothing sent), a 5xx or an error answer clears the attempt.
-* Live 4 answers errors with HTTP 200 and ``{"error_code", "error_str", "error_detail"}``: 56 (limits) and 245
-  (currency) and every other code are FAILED with code and text (InvoiceRefused; 53 is SourceRefused), never
-  retried: a retry would need a new operation number for the same money.
+* **At most one invoice per login and month, whatever the sum.** The attempt record
+  ``direct-invoice#<login>#<month>`` is written before the request is sent, by a conditional write: of two writers
+  for one month one wins, the other refuses (InvoiceExists) and sends nothing. A month with a record never gets a
+  second request unless ``force``: a CREATED record is archived again (the same invoice), another payment set is
+  refused (InvoiceExists).
+* **Only Direct's documented refusals mean "not created".** Live 4 answers errors with HTTP 200 and ``{"error_code",
+  "error_str", "error_detail"}``: then the record is deleted and the unit FAILED with code and text (InvoiceRefused;
+  53 is SourceRefused), never retried (a retry would need a new operation number for the same money). A connection
+  that was never made (nothing sent) deletes the record too, and is retried. Anything else after the request left
+  (a 5xx, any other status, a 200 that does not parse or has another shape, a reset, a timeout) is
+  InvoiceOutcomeUnknown: the record stays, nothing is retried, and no re-run or schedule sends another request for
+  the month until a person resolves it: ``invoiceNumber`` (the invoice they found in Yandex Balance: it is recorded
+  and archived, nothing is sent), or ``force`` (there is none: a new one is created).
+* **Sums are exact:** a positive amount with at most two decimals (``1.005`` is refused, not rounded), finite, at most
+  ``MAX_SUM``.
 
 Settings (template parameters): ``DIRECT_API_URL`` (empty: off), ``DIRECT_SECRET`` (a secret holding
 ``{"token": "<OAuth>", "masterToken": "<finance master token>", "login": "<Direct login>"}``),
@@ -29,19 +35,21 @@ import hashlib
 import json
 import re
 import time
+import uuid
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import requests
+from botocore.exceptions import ClientError
 
 from ..errors import (
     InvalidInput,
+    InvoiceExists,
     InvoiceOutcomeUnknown,
     InvoiceRefused,
     SourceBadRequest,
     SourceRefused,
-    SourceServerError,
     SourceUnavailable,
 )
 from ..texts import say
@@ -51,13 +59,20 @@ from ._http import TIMEOUT, USER_AGENT
 
 NAME = "direct-invoice"
 CURRENCIES = ("RUB", "CHF", "EUR", "KZT", "TRY", "UAH", "USD", "BYN")
-MAX_PAYMENTS = 8  # the payment set is the unit's scope (its keys and lock), which keeps it short
+MAX_PAYMENTS = 8  # the payment set is the unit's scope (its keys), which keeps it short
+MAX_SUM = Decimal("99999999999.99")  # Live 4 takes Sum as a JSON float: exact to the kopeck far beyond this
 ATTEMPT_DAYS = 400  # how long the record of an invoice request is kept
+INVOICE_NUMBER = re.compile(r"^[0-9A-Za-zА-Яа-яЁё./#-]{1,64}$")
 INPUTS = {
-    "payments": f'a non-empty list of at most {MAX_PAYMENTS} {{"campaignId": <id>, "sum": <positive number>, '
-    f'"currency": "<one of {", ".join(CURRENCIES)}>"}}, one currency for all, each campaign once'
+    "payments": f'a non-empty list of at most {MAX_PAYMENTS} {{"campaignId": <id>, "sum": <amount>, '
+    f'"currency": "<one of {", ".join(CURRENCIES)}>"}}, one currency for all, each campaign once; a sum is positive, '
+    f"with at most two decimals (not rounded), at most {MAX_SUM}",
+    "invoiceNumber": "the number of the month's invoice as Yandex Balance shows it (1-64 letters, digits, - . / #), "
+    "after a request whose outcome is unknown: it is recorded and archived, and nothing is sent; not with force",
 }
+SENT, CREATED, RESOLVED = "SENT", "CREATED", "RESOLVED"  # an attempt record's status
 _SCOPE = re.compile(r"^([A-Z]{3})((?:_\d+-\d+\.\d\d)+)$")
+_AMOUNT = re.compile(r"^[0-9]{1,11}(?:\.[0-9]{1,2})?$")
 
 
 def enabled() -> bool:
@@ -68,25 +83,43 @@ def clock() -> float:
     return time.time()
 
 
+def _money(amount: Any) -> tuple[Decimal | None, str]:
+    """An invoice sum, exact: (the amount, "") or (None, what is wrong with it)."""
+    if isinstance(amount, bool) or not isinstance(amount, int | float | str):
+        return None, "is not a number"
+    if isinstance(amount, str) and not _AMOUNT.fullmatch(amount):
+        return None, "is not a plain amount such as 1200.50"
+    try:
+        money = Decimal(repr(amount) if isinstance(amount, float) else str(amount))
+    except InvalidOperation:
+        return None, "is not a number"
+    if not money.is_finite():
+        return None, "is not a finite number"
+    if money <= 0:
+        return None, "is not positive"
+    if money > MAX_SUM:
+        return None, f"is more than {MAX_SUM}"
+    if money != money.quantize(Decimal("0.01")):
+        return None, "has more than two decimal places (it is not rounded)"
+    return money.quantize(Decimal("0.01")), ""
+
+
 def _payments(given: Any, field: str) -> list[tuple[int, Decimal, str]]:
     problem = f"{field}: must be {INPUTS['payments']}"
     if not isinstance(given, list) or not 1 <= len(given) <= MAX_PAYMENTS:
-        raise InvalidInput(f"{problem}; got {given!r}")
+        raise InvalidInput(f"{problem}; got {_excerpt(given)}")
     found: list[tuple[int, Decimal, str]] = []
     for item in given:
         if not isinstance(item, dict) or set(item) != {"campaignId", "sum", "currency"}:
-            raise InvalidInput(f"{problem}; got {item!r}")
+            raise InvalidInput(f"{problem}; got {_excerpt(item)}")
         campaign, amount, currency = item["campaignId"], item["sum"], item["currency"]
-        if not isinstance(campaign, int) or isinstance(campaign, bool) or campaign < 1:
-            raise InvalidInput(f"{problem}; campaignId {campaign!r} is not a positive integer")
-        try:
-            money = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        except InvalidOperation:
-            money = Decimal(0)
-        if isinstance(amount, bool) or not isinstance(amount, int | float | str) or not money > 0:
-            raise InvalidInput(f"{problem}; sum {amount!r} of campaign {campaign} is not a positive amount")
+        if not isinstance(campaign, int) or isinstance(campaign, bool) or not 1 <= campaign < 2**63:
+            raise InvalidInput(f"{problem}; campaignId {_excerpt(campaign)} is not a positive integer")
+        money, wrong = _money(amount)
+        if money is None:
+            raise InvalidInput(f"{problem}; sum {_excerpt(amount)} of campaign {campaign} {wrong}")
         if currency not in CURRENCIES:
-            raise InvalidInput(f"{problem}; currency {currency!r} of campaign {campaign} is not known")
+            raise InvalidInput(f"{problem}; currency {_excerpt(currency)} of campaign {campaign} is not known")
         found.append((campaign, money, currency))
     if len({c for c, _, _ in found}) != len(found):
         raise InvalidInput(f"{problem}; a campaign is listed twice")
@@ -97,18 +130,23 @@ def _payments(given: Any, field: str) -> list[tuple[int, Decimal, str]]:
     return sorted(found)
 
 
+def _excerpt(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _configured() -> list[dict[str, Any]]:
     payments = []
     for entry in (e.strip() for e in env("DIRECT_PAYMENTS").split(",") if e.strip()):
         campaign, _, rest = entry.partition(":")
         amount, _, currency = rest.partition(":")
-        payments.append({"campaignId": int(campaign) if campaign.isdigit() else campaign, "sum": amount,
-                         "currency": currency})  # fmt: skip
+        payments.append({"campaignId": int(campaign) if campaign.isascii() and campaign.isdigit() else campaign,
+                         "sum": amount, "currency": currency})  # fmt: skip
     return payments
 
 
 def scope_of(payments: list[tuple[int, Decimal, str]]) -> str:
-    """The payment set as the unit's scope: ``RUB_<campaign>-<sum>_...`` (readable, and the lock's key)."""
+    """The payment set as the unit's scope: ``RUB_<campaign>-<sum>_...`` (readable, and part of its keys)."""
     return payments[0][2] + "".join(f"_{campaign}-{money}" for campaign, money, _ in payments)
 
 
@@ -129,6 +167,14 @@ def plan(planning: Planning) -> list[Unit]:
                 f"payments: none given and the stack parameter DirectPayments is empty; give {INPUTS['payments']}"
             )
         payments = _payments(_configured(), "DirectPayments (stack parameter)")
+    number = planning.inputs.get("invoiceNumber")
+    if number is not None:
+        if not isinstance(number, str) or not INVOICE_NUMBER.fullmatch(number):
+            raise InvalidInput(f"invoiceNumber: must be {INPUTS['invoiceNumber']}; got {_excerpt(number)}")
+        if planning.force:
+            raise InvalidInput(
+                "invoiceNumber: records an invoice that exists, and force creates a new one; give one of them"
+            )
     return [
         Unit(business=env("DIRECT_NAME", "direct"), kind=NAME, scope=scope_of(payments), month=month)
         for month in planning.months
@@ -146,7 +192,10 @@ def _counter(table: Any, login: str) -> int:
     return int(answer["Attributes"]["n"])
 
 
-def _record(unit: Unit, payments: list[tuple[int, Decimal, str]], login: str, attempt: dict[str, Any]) -> Fetched:
+def _record(
+    unit: Unit, payments: list[tuple[int, Decimal, str]], login: str, attempt: dict[str, Any], execution_id: str
+) -> Fetched:
+    """The archived record of the month's invoice (created now, by an earlier run, or recorded by a person)."""
     total = sum(money for _, money, _ in payments)
     currency = payments[0][2]
     record = {
@@ -155,15 +204,61 @@ def _record(unit: Unit, payments: list[tuple[int, Decimal, str]], login: str, at
         "payments": [{"campaignId": c, "sum": str(m), "currency": cur} for c, m, cur in payments],
         "total": str(total),
         "currency": currency,
-        "invoiceUrl": attempt["url"],
-        "operationNum": int(attempt["operationNum"]),
-        "createdAt": attempt["createdAt"],
+        "invoiceUrl": attempt.get("url"),
+        "invoiceNumber": attempt.get("invoiceNumber"),
+        "operationNum": int(attempt["operationNum"]) if attempt.get("operationNum") is not None else None,
+        "createdAt": attempt.get("createdAt") or attempt.get("resolvedAt"),
+        "recordedBy": "person" if attempt["status"] == RESOLVED else "CreateInvoice",
     }
+    if attempt["status"] == RESOLVED:
+        message = say("direct.resolved", total=total, currency=currency, number=attempt["invoiceNumber"], login=login)
+    else:
+        message = say("direct.invoice", total=total, currency=currency, url=attempt["url"], login=login)
+    earlier = None
+    if attempt.get("executionId") != execution_id:  # made by an earlier run: nothing was created now
+        earlier = datetime.fromisoformat(str(record["createdAt"]))
     return Fetched(
         files=[FetchedFile("json", json.dumps(record, ensure_ascii=False, indent=2).encode(), "application/json")],
         details={**record, "api": env("DIRECT_API_URL")},
-        message=say("direct.invoice", total=total, currency=currency, url=attempt["url"], login=login),
+        message=message,
+        earlier=earlier,
     )
+
+
+def _write(table: Any, item: dict[str, Any], seen: dict[str, Any] | None, month: Any) -> None:
+    """Write the month's attempt record, only if the month's record is still what this unit read: none, or the one
+    it replaces (its ``attemptId``). Of two writers, one wins; the other refuses and sends nothing."""
+    if seen is None or seen["pk"] != item["pk"]:  # none (or only one under the older per-payment-set key)
+        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+    else:
+        condition = {
+            "ConditionExpression": "attemptId = :seen",
+            "ExpressionAttributeValues": {":seen": seen["attemptId"]},
+        }
+    try:
+        table.put_item(Item={**item, "attemptId": uuid.uuid4().hex}, **condition)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        raise InvoiceExists(say("direct.concurrent", month=month)) from None
+
+
+def _forget(table: Any, key: dict[str, str], number: int) -> None:
+    """Delete this request's record: Direct said it created nothing (or nothing was sent)."""
+    try:
+        table.delete_item(Key=key, ConditionExpression="operationNum = :n", ExpressionAttributeValues={":n": number})
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise  # replaced meanwhile by a forced request: that one is not ours to delete
+
+
+def _attempt(table: Any, login: str, unit: Unit) -> tuple[dict[str, str], dict[str, Any] | None]:
+    """The month's record key and its record, if any (also one written under the older per-payment-set key)."""
+    key = {"pk": f"{NAME}#{login}#{unit.month}"}
+    seen = table.get_item(Key=key, ConsistentRead=True).get("Item")
+    if seen is None:
+        seen = table.get_item(Key={"pk": f"{key['pk']}#{unit.scope}"}, ConsistentRead=True).get("Item")
+    return key, seen
 
 
 def fetch(context: Fetching) -> Fetched:
@@ -173,32 +268,37 @@ def fetch(context: Fetching) -> Fetched:
     if not isinstance(keys, dict) or not all(keys.get(k) for k in ("token", "masterToken", "login")):
         raise SourceBadRequest(say("direct.secret"))
     login, payments = str(keys["login"]), _from_scope(unit.scope or "")
-    attempt_key = {"pk": f"{NAME}#{login}#{unit.month}#{unit.scope}"}
-    attempt = table.get_item(Key=attempt_key, ConsistentRead=True).get("Item")
-    if attempt and attempt.get("status") == "CREATED" and not context.force:
-        return _record(unit, payments, login, attempt)  # created before; its record was not archived yet
-    if attempt and attempt.get("status") == "SENT" and not context.force:
-        raise InvoiceOutcomeUnknown(
-            say(
-                "direct.unknown_before",
-                month=unit.month,
-                scope=unit.scope,
-                sent_at=attempt["sentAt"],
-                number=attempt["operationNum"],
-                login=login,
+    key, seen = _attempt(table, login, unit)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    expires = int(clock()) + ATTEMPT_DAYS * 86400
+    if context.resolution:  # a person found the invoice in Yandex Balance: record it, send nothing
+        if seen is not None and seen["status"] in (CREATED, RESOLVED):
+            raise InvoiceExists(_exists(unit, seen, login))
+        resolved: dict[str, Any] = {**key, "status": RESOLVED, "scope": unit.scope, "invoiceNumber": context.resolution,
+                    "resolvedAt": now, "executionId": context.execution_id, "expiresAt": expires,
+                    **{k: seen[k] for k in ("operationNum", "sentAt") if seen and k in seen}}  # fmt: skip
+        _write(table, resolved, seen, unit.month)
+        return _record(unit, payments, login, resolved, context.execution_id)
+    if seen is not None and not context.force:
+        if seen["status"] == SENT:
+            raise InvoiceOutcomeUnknown(
+                say(
+                    "direct.unknown_before",
+                    month=unit.month,
+                    scope=seen.get("scope", unit.scope),
+                    sent_at=seen["sentAt"],
+                    number=seen["operationNum"],
+                    login=login,
+                )
             )
-        )
+        if seen.get("scope", unit.scope) == unit.scope:
+            # created by an earlier run; its record is not in this archive yet (a local runner's new archive)
+            return _record(unit, payments, login, seen, context.execution_id)
+        raise InvoiceExists(_exists(unit, seen, login))
     number = _counter(table, login)
-    sent_at = datetime.now(UTC).isoformat(timespec="seconds")
-    table.put_item(
-        Item={
-            **attempt_key,
-            "status": "SENT",
-            "operationNum": number,
-            "sentAt": sent_at,
-            "expiresAt": int(clock()) + ATTEMPT_DAYS * 86400,
-        }
-    )
+    attempt = {**key, "status": SENT, "scope": unit.scope, "operationNum": number, "sentAt": now,
+               "executionId": context.execution_id, "expiresAt": expires}  # fmt: skip
+    _write(table, attempt, seen, unit.month)
     body = {
         "method": "CreateInvoice",
         "token": keys["token"],
@@ -207,52 +307,78 @@ def fetch(context: Fetching) -> Fetched:
         "param": {"Payments": [{"CampaignID": c, "Sum": float(m), "Currency": cur} for c, m, cur in payments]},
     }
     url = env("DIRECT_API_URL").rstrip("/") + "/live/v4/json/"
-    try:
-        response = requests.post(url, json=body, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT})
-    except requests.ConnectTimeout:  # never connected: nothing was sent
-        table.delete_item(Key=attempt_key)
-        raise SourceUnavailable(say("direct.no_connection", system=system)) from None
-    except requests.RequestException as exc:
-        raise InvoiceOutcomeUnknown(
+
+    def unknown(problem: str) -> InvoiceOutcomeUnknown:  # the handler logs it, as every step's error
+        return InvoiceOutcomeUnknown(
             say(
                 "direct.unknown",
                 month=unit.month,
                 scope=unit.scope,
-                sent_at=sent_at,
+                sent_at=now,
                 number=number,
-                problem=type(exc).__name__,
+                problem=problem,
                 login=login,
             )
-        ) from None
-    if response.status_code >= 500:
-        table.delete_item(Key=attempt_key)
-        raise SourceServerError(say("direct.server_error", system=system, status=response.status_code))
+        )
+
     try:
-        answer = response.json()
+        response = requests.post(url, json=body, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT})
+    except requests.ConnectTimeout:  # never connected (refused, unreachable, no answer to SYN): nothing was sent
+        _forget(table, key, number)
+        raise SourceUnavailable(say("direct.no_connection", system=system)) from None
+    except requests.RequestException as exc:
+        raise unknown(type(exc).__name__) from None
+    try:
+        answer = response.json() if response.status_code == 200 else None
     except ValueError:
-        answer = {"error_code": response.status_code, "error_str": response.text[:200]}
-    if not isinstance(answer, dict) or "error_code" in answer or not isinstance(answer.get("data"), str):
-        table.delete_item(Key=attempt_key)
-        code = answer.get("error_code") if isinstance(answer, dict) else None
-        if isinstance(answer, dict):
-            words = say("direct.refused_code", code=code, text=answer.get("error_str"))
-        else:
-            words = say("direct.refused_unexpected")
-        detail = answer.get("error_detail") if isinstance(answer, dict) else None
+        answer = None
+    if isinstance(answer, dict) and set(answer) == {"data"} and _is_link(answer["data"]):
+        created = {**attempt, "status": CREATED, "url": answer["data"], "createdAt": now}
+        try:
+            table.update_item(
+                Key=key,
+                UpdateExpression="SET #s = :created, #u = :url, createdAt = :at",
+                ConditionExpression="operationNum = :n",
+                ExpressionAttributeNames={"#s": "status", "#u": "url"},
+                ExpressionAttributeValues={":created": CREATED, ":url": answer["data"], ":at": now, ":n": number},
+            )
+        except ClientError as exc:  # replaced meanwhile by a forced request: ours exists all the same
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+        return _record(unit, payments, login, created, context.execution_id)
+    if isinstance(answer, dict) and _refusal(answer):  # Direct's documented error answer: nothing was created
+        _forget(table, key, number)
+        words = say("direct.refused_code", code=answer["error_code"], text=answer["error_str"])
+        detail = answer.get("error_detail")
         text = say("direct.refused", system=system, words=words) + (f" ({detail})" if detail else "")
-        raise (SourceRefused if code == 53 else InvoiceRefused)(text)
-    created = {
-        "url": answer["data"],
-        "operationNum": number,
-        "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    table.update_item(
-        Key=attempt_key,
-        UpdateExpression="SET #s = :created, #u = :url, createdAt = :at",
-        ExpressionAttributeNames={"#s": "status", "#u": "url"},
-        ExpressionAttributeValues={":created": "CREATED", ":url": created["url"], ":at": created["createdAt"]},
+        raise (SourceRefused if answer["error_code"] == 53 else InvoiceRefused)(text)
+    if response.status_code != 200:
+        raise unknown(f"HTTP {response.status_code}")
+    raise unknown(say("direct.unreadable", excerpt=_excerpt(response.text[:200], 120)))
+
+
+def _is_link(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= 2048
+
+
+def _refusal(answer: dict[str, Any]) -> bool:
+    """Live 4's documented error answer: ``{"error_code": int, "error_str": str[, "error_detail": str]}``."""
+    return (
+        isinstance(answer.get("error_code"), int)
+        and not isinstance(answer["error_code"], bool)
+        and isinstance(answer.get("error_str"), str)
+        and set(answer) <= {"error_code", "error_str", "error_detail"}
     )
-    return _record(unit, payments, login, created)
+
+
+def _exists(unit: Unit, seen: dict[str, Any], login: str) -> str:
+    return say(
+        "direct.exists",
+        month=unit.month,
+        scope=seen.get("scope", "?"),
+        what=seen.get("url") or seen.get("invoiceNumber") or "?",
+        login=login,
+    )
 
 
 KIND = SourceKind(
@@ -265,4 +391,5 @@ KIND = SourceKind(
     fetch=fetch,
     monthly=False,
     future_months=True,
+    resolution_input="invoiceNumber",
 )

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from ..errors import InvalidInput, SourceBadRequest
-from ..texts import say
+from ..texts import excerpt, say
 from ..unit import Unit
 from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, env, secret
 from ._http import send
@@ -44,10 +44,10 @@ def _companies(planning: Planning) -> list[str]:
         field = "OfdCompanyIds (stack parameter)"
     else:
         field = "companyIds"
-    if not isinstance(given, list) or not all(isinstance(c, str) and _COMPANY.match(c) for c in given):
-        raise InvalidInput(f"{field}: must be {INPUTS['companyIds']}; got {given!r}")
+    if not isinstance(given, list) or not all(isinstance(c, str) and _COMPANY.fullmatch(c) for c in given):
+        raise InvalidInput(f"{field}: must be {INPUTS['companyIds']}; got {excerpt(given)}")
     if len(set(given)) != len(given) or len(".".join(given)) > 120 or (field == "companyIds" and not given):
-        raise InvalidInput(f"{field}: must be {INPUTS['companyIds']}; got {given!r}")
+        raise InvalidInput(f"{field}: must be {INPUTS['companyIds']}; got {excerpt(given)}")
     return sorted(given)
 
 
@@ -103,17 +103,26 @@ def fetch(context: Fetching) -> Fetched:
     url = env("OFD_API_URL").rstrip("/") + "/v1/docs/aggregations/sales"
     data: list[dict[str, Any]] = []
     full: Any = None
-    total = None
+    total = first = None
+    days = unit.month.last_day.day  # one interval a day: a month has no more
+    seen: set[str] = set()  # the days read: a page that brings one back repeats (paging would not end, or lie)
     while total is None or len(data) < total:
         body = _body(unit, companies, len(data))
         response = send(system, "POST", url, what=say("ofd.what"), advice=ADVICE, json=body, headers=headers)
         try:
             page = response.json()
-            rows, full, total = list(page["data"]), page.get("full"), int(page["total"])
+            rows, full, total = list(page["data"]), page.get("full"), page["total"]
+            starts = [str(row["date_from"]) for row in rows]
         except (ValueError, KeyError, TypeError):
             raise SourceBadRequest(say("ofd.no_total")) from None
+        first = total if first is None else first
+        if not isinstance(total, int) or isinstance(total, bool) or not 0 <= total <= days or total != first:
+            raise SourceBadRequest(say("ofd.bad_total", total=excerpt(total), first=excerpt(first), days=days))
         if not rows and len(data) < total:
             raise SourceBadRequest(say("ofd.stopped", read=len(data), total=total))
+        if again := next((day for day in starts if day in seen), None):
+            raise SourceBadRequest(say("ofd.page_repeated", offset=len(data), day=excerpt(again)))
+        seen.update(starts)
         data += rows
     request = _body(unit, companies, 0)
     del request["limit"], request["offset"]

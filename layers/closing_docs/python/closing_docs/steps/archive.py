@@ -90,7 +90,9 @@ def _archive_report(step: ReportStep, kind: ReportKind) -> Notice:
 
 def _archive_source(step: ReportStep, kind: SourceKind) -> Notice:
     settings, job = get_settings(), step.job
-    fetched = kind.fetch(Fetching(unit=job, execution_id=step.execution_id, force=job.force, table=table()))
+    fetched = kind.fetch(
+        Fetching(unit=job, execution_id=step.execution_id, force=job.force, table=table(), resolution=job.resolution)
+    )
     if fetched.no_documents is not None:
         marker = NoDocumentsMarker(
             **job.identity(),
@@ -125,4 +127,6 @@ def _archive_source(step: ReportStep, kind: SourceKind) -> Notice:
         download_host=urlsplit(str(fetched.details.get("api", ""))).hostname or "-",
     )
     _archived(manifest, main)
+    if fetched.earlier is not None:  # made by an earlier run (e.g. the local runner's last one): nothing new now
+        return notices.already_archived(placed, manifest, settings.bucket, step.execution_id, since=fetched.earlier)
     return notices.archived(placed, manifest, settings.bucket, step.execution_id, fetched.message)

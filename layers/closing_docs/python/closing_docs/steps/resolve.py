@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import runwork
 from ..config import get_settings
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, InvalidInput
 from ..models import PlannedRun, ResolveEvent
 from ..observability import logger
 from ..wiring import store
@@ -15,7 +15,15 @@ def resolve(event: ResolveEvent) -> PlannedRun:
     """Validate the start input, then list the units to archive for each business (a business with no campaign
     ids given or configured has its shops listed by GET /v2/campaigns), and write them to the work bucket under
     runs/<execution name>/: the state machine carries only where they are."""
-    run = plan(event.input, event.start_time)
+    from ..start_input import bounded
+
+    try:
+        run = plan(event.input, event.start_time)
+    except InvalidInput as exc:  # a source's own check may quote what it was given: the notice quotes an excerpt
+        message = str(exc)
+        if len(message) == len(bounded(message)):
+            raise
+        raise InvalidInput(bounded(message)) from None
     bucket = get_settings().work_bucket
     if not bucket:
         raise ConfigurationError("WORK_BUCKET is not set: the run's plan has nowhere to go (template.yaml sets it)")
