@@ -52,7 +52,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "closing_docs" / "python")]
 
 from closing_docs import reports as report_kinds  # noqa: E402
 from closing_docs.models import ContractType  # noqa: E402
-from closing_docs.start_input import _interleave  # noqa: E402
+from closing_docs.planning import interleave  # noqa: E402
 from local.aws import EmbeddedAws  # noqa: E402
 from local.emulator import MarketEmulator  # noqa: E402
 
@@ -147,8 +147,8 @@ def replay(
 
 
 def plan_order(kinds: Sequence[str], campaigns: int) -> list[str]:
-    """The order the plan gives one business's units (start_input._interleave over one queue per kind)."""
-    return list(_interleave([[kind] * n for kind, n in planned_units(kinds, campaigns).items()]))
+    """The order the plan gives one business's units (planning.interleave over one queue per kind)."""
+    return list(interleave([[kind] * n for kind, n in planned_units(kinds, campaigns).items()]))
 
 
 # ------------------------------------------------------------------------------------------ histories
@@ -181,7 +181,7 @@ def unit_outcomes(children: Iterable[list[dict[str, Any]]]) -> Counter[str]:
     for events in children:
         for event in reversed(events):
             details = event.get("stateExitedEventDetails") or {}
-            if details.get("name") in ("CampaignDone", "CampaignFailed"):
+            if details.get("name") in ("UnitDone", "PartsFailed"):
                 statuses[json.loads(details["output"])["status"]] += 1
                 break
     return statuses

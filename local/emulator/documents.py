@@ -224,11 +224,6 @@ def flip_target(archive: BinaryIO) -> tuple[str, int]:
     return info.filename, start + info.compress_size // 2
 
 
-def flip(data: bytes, offset: int) -> bytes:
-    """``data`` with the byte at ``offset`` inverted (same length)."""
-    return data[:offset] + bytes([data[offset] ^ 0xFF]) + data[offset + 1 :]
-
-
 class _Entry:
     """One built (or being built) archive: in memory when small, else a file on disk."""
 

@@ -50,7 +50,6 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
-import contextlib
 import functools
 import hashlib
 import hmac
@@ -59,31 +58,19 @@ import json
 import math
 import re
 import secrets
-import socket
-import struct
-import sys
 import threading
 import time
-import traceback
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, BinaryIO
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from typing import Any
+from urllib.parse import quote, unquote
 
-from local.emulator.documents import (
-    CONTRACT_TYPES,
-    ArchiveSpec,
-    ArchiveStore,
-    flip,
-    flip_target,
-    normalize_contract_types,
-)
+from local.emulator.documents import CONTRACT_TYPES, ArchiveSpec, ArchiveStore, flip_target, normalize_contract_types
 from local.emulator.sheets import DEFAULT as DEFAULT_VARIANT
 from local.emulator.tables import FORMATS, TableSpec, build_file, inn_of
+from local.http_emulator import HttpEmulator, Rejected, Reply, Request
 
 CLOSURE_DOCUMENTS = "closure-documents"
 """The kind of the closing-documents ZIP (op ``generate``)."""
@@ -95,8 +82,11 @@ PLACEMENT_TYPES: tuple[str, ...] = ("FBS", "FBY", "DBS", "LAAS")
 """The spec's PlacementType."""
 
 
-class _BadRequest(Exception):
+class _BadRequest(Rejected):
     """A 400 whose message names the offending field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_error(400, message))
 
 
 @dataclass(frozen=True)
@@ -165,7 +155,6 @@ HOLD_TIMEOUT = 60.0  # real seconds a held request waits at most for release()
 MSK = timezone(timedelta(hours=3))  # Yandex reports its date-times in Moscow time
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 100
-STREAM_CHUNK = 64 * 1024
 
 _ERROR_CODES = {
     400: "BAD_REQUEST",
@@ -289,16 +278,7 @@ class _Business:
 
 
 @dataclass
-class _Reply:
-    """What to send: a body (bytes) or a stream (archive), optionally truncated or replaced by a reset."""
-
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    stream: ArchiveSpec | None = None
-    truncate: bool = False
-    flip_at: int | None = None  # Fault(kind="flip"): the offset of the byte sent inverted
-    reset: bool = False
+class _Reply(Reply):
     throttle: str | None = None  # one of THROTTLES when this is an enforced 420
 
 
@@ -308,18 +288,6 @@ class _Window:
 
     start: float  # emulated seconds since start
     used: int = 0
-
-
-@dataclass
-class _Request:
-    """One parsed request, as handlers see it (header names lower-cased)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-    params: dict[str, str] = field(default_factory=dict)  # path parameters of the matched route
 
 
 def _error_body(status: int, message: str | None = None, code: str | None = None) -> bytes:
@@ -379,17 +347,8 @@ def _parse_generate(body: bytes) -> tuple[int, str, tuple[str, ...] | None]:
 
     Unknown fields are accepted: the spec's schema does not forbid additional properties.
     """
-    try:
-        data = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise _BadRequest("request body: not valid JSON") from None
-    if not isinstance(data, dict):
-        raise _BadRequest("request body: must be a JSON object")
-    campaign_id = data.get("campaignId")
-    if campaign_id is None:
-        raise _BadRequest("campaignId: is required")
-    if not _is_int(campaign_id) or not 1 <= campaign_id < 2**63:
-        raise _BadRequest("campaignId: must be an int64 greater than or equal to 1")
+    data = _json_object(body)
+    campaign_id = _id(data, "campaignId")
     period = data.get("monthOfYear")
     if period is None:
         raise _BadRequest("monthOfYear: is required")
@@ -679,12 +638,18 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
 kind."""
 
 
-class MarketEmulator:
+class MarketEmulator(HttpEmulator):
     """The emulated Yandex Market Partner API; see the module docstring.
 
     Configure it (businesses, outcomes, padding, faults), then :meth:`start` it or use it as a context
-    manager. All state is guarded by one lock; the server is a ``ThreadingHTTPServer``.
+    manager. All state is guarded by one lock; the server is :mod:`local.http_emulator`'s.
     """
+
+    NAME = "market-emulator"
+    SERVER_VERSION = "MarketEmulator/1.0"
+    LOG_HTTP = True  # verbose: http.server's request lines (never the token)
+    SECRET_HEADERS = frozenset({"api-key", "authorization"})
+    _error = staticmethod(_error)
 
     def __init__(
         self,
@@ -725,6 +690,7 @@ class MarketEmulator:
                 raise ValueError(f"{name} must be at least 1 (or None for unlimited)")
         if api_latency_seconds < 0:
             raise ValueError("api_latency_seconds must be >= 0")
+        super().__init__(host=host, port=port, verbose=verbose)
         self.rate_limits: dict[str, tuple[int, float]] = merged
         self.parallel_limit = parallel_limit
         self.active_reports_limit = active_reports_limit
@@ -737,16 +703,9 @@ class MarketEmulator:
         # asked without one, is the first page's own): a client that follows it reads the same page for ever.
         self.page_token_loop = False
         self.link_ttl_seconds = link_ttl_seconds
-        self.host = host
-        self.port = port
-        self.verbose = verbose
-        self.base_url: str | None = None
-        self._lock = threading.RLock()
         self._businesses: dict[str, _Business] = {}
         self._outcomes: dict[tuple[str, int, str | None, str | None], str] = {}  # (kind, scope, month, type)
         self._padding: dict[int, int] = {}
-        self._faults: dict[str, deque[Fault]] = {op: deque() for op in OPS}
-        self._calls: list[Call] = []
         self._reports: dict[str, ReportState] = {}
         self._windows: dict[tuple[str, str], _Window] = {}  # (business, op) → its current rate-limit window
         self._in_flight: dict[str, int] = {}  # business → admitted API requests not yet answered
@@ -754,10 +713,6 @@ class MarketEmulator:
         self._holds: dict[str, threading.Event] = {}  # op → set on release()
         self._key = secrets.token_bytes(32)
         self._archives = ArchiveStore()
-        self._started_real: float | None = None
-        self._started_wall = time.time()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------------------ configuration
 
@@ -832,8 +787,7 @@ class MarketEmulator:
         for fault in faults:
             if fault.kind in ("expired", "flip") and op != "download":
                 raise ValueError(f"Fault(kind={fault.kind!r}) only applies to download")
-        with self._lock:
-            self._faults[op].extend(faults)
+        self._add_faults(op, faults)
 
     def hold(self, *ops: str) -> None:
         """Keep requests of these ops (some of :data:`RATE_LIMITS`) open after they are admitted, occupying their
@@ -852,74 +806,19 @@ class MarketEmulator:
         for event in events:
             event.set()
 
-    # ------------------------------------------------------------------------------ lifecycle
-
-    def start(self) -> str:
-        """Start serving in a background thread; returns (and sets) ``base_url``."""
-        with self._lock:
-            if self._server is not None:
-                raise RuntimeError("emulator already started")
-            server = _Server((self.host, self.port), _Handler)
-            server.emulator = self
-            self._server = server
-            self.port = server.server_address[1]
-            self.base_url = f"http://{self.host}:{self.port}"
-            self._started_real = time.monotonic()
-            self._started_wall = time.time()
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="market-emulator", daemon=True
-        )
-        self._thread.start()
-        return self.base_url
+    # ------------------------------------------------------------------------------ lifecycle, inspection
 
     def stop(self) -> None:
-        """Stop serving and delete temporary archive files. Safe to call twice."""
-        with self._lock:
-            server, self._server = self._server, None
+        """Stop serving (held requests are released) and delete temporary archive files. Safe to call twice."""
         self.release()  # let held handler threads finish
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        super().stop()
         self._archives.close()
-
-    def __enter__(self) -> MarketEmulator:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    # ------------------------------------------------------------------------------ inspection
-
-    def now(self) -> float:
-        """Emulated seconds since :meth:`start` (0 before)."""
-        if self._started_real is None:
-            return 0.0
-        return (time.monotonic() - self._started_real) / self.time_scale
-
-    def wall_time(self) -> float:
-        """Emulated Unix time: the real start time plus emulated seconds since start."""
-        return self._started_wall + self.now()
-
-    @property
-    def calls(self) -> list[Call]:
-        """A snapshot of every recorded call, oldest first."""
-        with self._lock:
-            return list(self._calls)
 
     @property
     def reports(self) -> dict[str, ReportState]:
         """A snapshot of every generated report by id."""
         with self._lock:
             return dict(self._reports)
-
-    def count(self, op: str) -> int:
-        """How many calls of ``op`` were recorded."""
-        with self._lock:
-            return sum(1 for call in self._calls if call.op == op)
 
     def count_420(self, op: str | None = None, throttle: str | None = None) -> int:
         """How many 420s were answered, of ``op`` (None: any) and for ``throttle`` (one of :data:`THROTTLES`;
@@ -972,8 +871,8 @@ class MarketEmulator:
 
     # ------------------------------------------------------------------------------ handlers
 
-    def _handle(self, request: _Request) -> tuple[str, _Reply]:
-        """Route one request; returns (op, reply), faults, limits and rate-limit headers applied."""
+    def _serve(self, request: Request) -> _Reply:
+        """Route one request, faults, limits and rate-limit headers applied, and record it."""
         op, handler = self._route(request)
         fault = self._next_fault(op)
         api = request.path.startswith("/v2/")
@@ -994,20 +893,30 @@ class MarketEmulator:
             reply.headers = {**limits, **reply.headers}
         if fault is not None:
             reply.headers.update(fault.headers)
-        return op, reply
-
-    @staticmethod
-    def _run(handler: Callable[[_Request], _Reply], request: _Request) -> _Reply:
         try:
-            return handler(request)
-        except _BadRequest as problem:
-            return _error(400, str(problem))
-        except Exception:  # noqa: BLE001 (a bug in the emulator: answer like Yandex would, and say so)
-            traceback.print_exc()
-            return _error(500, "Emulator error (see its stderr)")
+            parsed = json.loads(request.body) if request.body else None
+        except (ValueError, UnicodeDecodeError):
+            parsed = None
+        call = Call(
+            op=op,
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            headers=self._mask_headers(request.sent_headers),
+            json=parsed,
+            status=reply.status,
+            at=self.now(),
+            url=f"{self.base_url}{request.target}",
+            body=request.body or None,
+            response_headers=dict(reply.headers),
+            response_body=None if reply.stream is not None or reply.reset else reply.body,
+            throttle=reply.throttle,
+        )
+        self._record_call(call)  # before replying: a client that got its response always finds the call
+        return reply
 
     def _admit(
-        self, op: str, business: str, request: _Request, handler: Callable[[_Request], _Reply]
+        self, op: str, business: str, request: Request, handler: Callable[[Request], _Reply]
     ) -> tuple[_Reply, _Window]:
         """Enforce the parallel and resource limits around the handler; returns (reply, counted window)."""
         with self._lock:
@@ -1067,7 +976,7 @@ class MarketEmulator:
             if report.business == business and now - report.created_at < self.generation_seconds
         )
 
-    def _route(self, request: _Request) -> tuple[str, Callable[[_Request], _Reply]]:
+    def _route(self, request: Request) -> tuple[str, Callable[[Request], _Reply]]:
         """(op, handler) for a request; unroutable ones are op "unknown" with a 404/405 handler."""
         for method, pattern, op in _ROUTES:
             match = pattern.fullmatch(request.path)
@@ -1075,8 +984,8 @@ class MarketEmulator:
                 continue
             if request.method != method:
                 return "unknown", lambda _: _error(405, f"Method {request.method} is not allowed here")
-            request.params = match.groupdict()
-            handler: Callable[[_Request], _Reply]
+            request.params.update(match.groupdict())
+            handler: Callable[[Request], _Reply]
             if op in TABLE_KINDS:
                 handler = functools.partial(self._generate_table, TABLE_KINDS[op])
             else:
@@ -1086,14 +995,9 @@ class MarketEmulator:
 
     def _flip_target(self, reply: _Reply) -> int:
         """Where a flip fault damages this download (a ZIP or XLSX, streamed or whole)."""
-        file = self._archives.open(reply.stream) if reply.stream is not None else io.BytesIO(reply.body)
+        file = reply.stream() if reply.stream is not None else io.BytesIO(reply.body)
         with file:
             return flip_target(file)[1]
-
-    def _next_fault(self, op: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(op)
-            return queue.popleft() if queue else None
 
     @staticmethod
     def _fault_reply(op: str, fault: Fault) -> _Reply:
@@ -1158,7 +1062,7 @@ class MarketEmulator:
         estimate = self.estimate_ms if self.estimate_ms is not None else 0
         return _ok({"status": "OK", "result": {"reportId": report.report_id, "estimatedGenerationTime": estimate}})
 
-    def _generate(self, request: _Request) -> _Reply:
+    def _generate(self, request: Request) -> _Reply:
         business = self._authenticate(request.headers)
         if isinstance(business, _Reply):
             return business
@@ -1186,7 +1090,7 @@ class MarketEmulator:
             threading.Thread(target=self._archives.prepare, args=(report.archive,), daemon=True).start()
         return self._accepted(report)
 
-    def _generate_table(self, kind: TableKind, request: _Request) -> _Reply:
+    def _generate_table(self, kind: TableKind, request: Request) -> _Reply:
         """Start a table report of ``kind``: the query, the body, the business or campaign, then the report."""
         business = self._authenticate(request.headers)
         if isinstance(business, _Reply):
@@ -1238,7 +1142,7 @@ class MarketEmulator:
         )
         return report if isinstance(report, _Reply) else self._accepted(report)
 
-    def _info(self, request: _Request) -> _Reply:
+    def _info(self, request: Request) -> _Reply:
         business = self._authenticate(request.headers)
         if isinstance(business, _Reply):
             return business
@@ -1265,7 +1169,7 @@ class MarketEmulator:
             result["file"] = self._sign_link(report)
         return _ok({"status": "OK", "result": result})
 
-    def _campaigns(self, request: _Request) -> _Reply:
+    def _campaigns(self, request: Request) -> _Reply:
         business = self._authenticate(request.headers)
         if isinstance(business, _Reply):
             return business
@@ -1332,7 +1236,7 @@ class MarketEmulator:
         signature = self._signature(path, expires, nonce)
         return f"{self.base_url}{path}?expires={expires}&nonce={nonce}&signature={signature}"
 
-    def _download(self, request: _Request) -> _Reply:
+    def _download(self, request: Request) -> _Reply:
         expires, nonce, signature = (request.query.get(k, "") for k in ("expires", "nonce", "signature"))
         if not hmac.compare_digest(self._signature(request.path, expires, nonce), signature):
             return _s3_error(
@@ -1361,141 +1265,5 @@ class MarketEmulator:
                 "Content-Length": str(size),
                 "Content-Disposition": f'attachment; filename="{spec.file_name}"',
             },
-            stream=spec,
+            stream=functools.partial(self._archives.open, spec),
         )
-
-    # ------------------------------------------------------------------------------ recording
-
-    def _record(self, call: Call) -> None:
-        with self._lock:
-            self._calls.append(call)
-
-    def _open_archive(self, spec: ArchiveSpec) -> BinaryIO:
-        return self._archives.open(spec)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # listen backlog: the default 5 drops SYNs of a burst (1 s client retransmit)
-    emulator: MarketEmulator
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if self.emulator.verbose:
-            super().handle_error(request, client_address)
-
-
-_SECRET_HEADERS = {"api-key", "authorization"}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "MarketEmulator/1.0"
-    timeout = 60
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms delayed-ACK stalls
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        """``Date`` shows the emulated clock, consistent with X-RateLimit-Resource-Until and link expiry."""
-        return formatdate(self.server.emulator.wall_time() if timestamp is None else timestamp, usegmt=True)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature of the base class)
-        if self.server.emulator.verbose:
-            sys.stderr.write(f"market-emulator: {format % args}\n")
-
-    def _serve(self) -> None:
-        emulator = self.server.emulator
-        split = urlsplit(self.path)
-        query = dict(parse_qsl(split.query, keep_blank_values=True))
-        length = self.headers.get("Content-Length", "0")
-        if not length.isdigit():
-            self.send_error(400, "Bad Content-Length")
-            return
-        body = self.rfile.read(int(length))
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        op, reply = emulator._handle(_Request(self.command, split.path, query, headers, body))
-        try:
-            parsed = json.loads(body) if body else None
-        except (ValueError, UnicodeDecodeError):
-            parsed = None
-        emulator._record(
-            Call(
-                op=op,
-                method=self.command,
-                path=split.path,
-                query=query,
-                headers={k: ("***" if k.lower() in _SECRET_HEADERS else v) for k, v in self.headers.items()},
-                json=parsed,
-                status=reply.status,
-                at=emulator.now(),
-                url=f"{emulator.base_url}{self.path}",
-                body=body or None,
-                response_headers=dict(reply.headers),
-                response_body=None if reply.stream is not None or reply.reset else reply.body,
-                throttle=reply.throttle,
-            )
-        )  # recorded before replying, so a client that got its response always finds the call
-        self._send(reply)
-
-    def _send(self, reply: _Reply) -> None:
-        if reply.reset:
-            self._reset()
-            return
-        headers: dict[str, Any] = {"Content-Length": str(len(reply.body)), **reply.headers}
-        if "Date" in headers:  # Fault(kind="headers") with a Date of its own: sent instead of the clock's
-            self.log_request(reply.status)
-            self.send_response_only(reply.status)
-            self.send_header("Server", self.version_string())
-        else:
-            self.send_response(reply.status)
-        for name, value in headers.items():
-            for one in value if isinstance(value, list) else [value]:
-                self.send_header(name, one)
-        self.end_headers()
-        total = int(headers["Content-Length"])
-        budget = total // 2 if reply.truncate else total
-        try:
-            if reply.stream is None:
-                body = reply.body if reply.flip_at is None else flip(reply.body, reply.flip_at)
-                self.wfile.write(body[:budget])
-            else:
-                self._copy_archive(reply.stream, budget, reply.flip_at)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-            return
-        if reply.truncate:  # the server then closes the socket gracefully: the client sees a short body
-            self.close_connection = True
-
-    def _copy_archive(self, spec: ArchiveSpec, budget: int, flip_at: int | None = None) -> None:
-        sent = 0
-        with self.server.emulator._open_archive(spec) as reader:
-            while budget > 0:
-                chunk = reader.read(min(STREAM_CHUNK, budget))
-                if not chunk:
-                    break
-                if flip_at is not None and sent <= flip_at < sent + len(chunk):
-                    chunk = flip(chunk, flip_at - sent)
-                self.wfile.write(chunk)
-                budget -= len(chunk)
-                sent += len(chunk)
-
-    def _reset(self) -> None:
-        """Abort the connection with a TCP RST, without any response."""
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()

@@ -1,8 +1,9 @@
-"""The plumbing the source emulators share: a stdlib HTTP server on 127.0.0.1, recorded calls, scripted faults.
+"""The source emulators' faults and recorded calls, on the emulators' HTTP base (:mod:`local.http_emulator`).
 
 A subclass of :class:`SourceEmulator` implements ``_handle(request) -> Reply`` (raising :class:`Rejected` to answer
 an error early), ``_error(status, message)`` (its error body for a status, also used by ``Fault(status=...)``) and
-names its secrets; everything else (lifecycle, faults, recording with secrets masked, logging) lives here.
+names its secrets; everything else (faults, recording with secrets masked, logging) lives here, and the lifecycle in
+the base.
 
 Fault kinds (each emulator accepts the subset in its ``FAULT_KINDS``); faults are consumed by the next requests,
 one each, in the order injected, before normal handling:
@@ -20,21 +21,13 @@ one each, in the order injected, before normal handling:
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import struct
 import sys
-import threading
-import time
-import traceback
-from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar, Self
-from urllib.parse import parse_qsl, urlsplit
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-MASK = "***"
+from local.http_emulator import MASK, HttpEmulator, Rejected, Reply, Request
+
 ALL_FAULT_KINDS = ("reset", "slow", "timeout_after_send", "reset_after_send")
 
 
@@ -68,26 +61,6 @@ class Fault:
 
 
 @dataclass(frozen=True)
-class Request:
-    """One parsed request (header names lower-cased; a repeated query parameter keeps its last value)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    reset: bool = False  # close the connection with a RST instead of answering
-    hold: float = 0.0  # seconds to wait after recording, before sending
-
-
-@dataclass(frozen=True)
 class Call:
     """One recorded request and its answer, secrets replaced by ``***`` (headers, query, JSON and body)."""
 
@@ -108,52 +81,21 @@ class Call:
         return json.loads(self.response_body) if self.response_body else None
 
 
-class Rejected(Exception):
-    """Raised by a handler to answer ``reply`` at once (a validation error)."""
-
-    def __init__(self, reply: Reply) -> None:
-        super().__init__(reply.status)
-        self.reply = reply
-
-
-def json_reply(status: int, payload: Any, content_type: str = "application/json; charset=utf-8") -> Reply:
-    return Reply(status, {"Content-Type": content_type}, json.dumps(payload, ensure_ascii=False).encode())
-
-
-class SourceEmulator:
-    """Base of the emulators: configure, then :meth:`start` (or ``with``); all state is guarded by ``_lock``."""
+class SourceEmulator(HttpEmulator):
+    """Base of the source emulators: configure, then :meth:`start` (or ``with``); all state is guarded by ``_lock``."""
 
     NAME: ClassVar[str] = "source-emulator"
     FAULT_KINDS: ClassVar[tuple[str, ...]] = ("reset", "slow")
     ERROR_CODE_FAULTS: ClassVar[bool] = False
-    SECRET_HEADERS: ClassVar[frozenset[str]] = frozenset()  # lower-case names, masked whatever their value
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()  # JSON keys, masked at any depth
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
-        self.host, self.port, self.verbose = host, port, verbose
-        self.base_url: str | None = None
-        self._lock = threading.RLock()
-        self._faults: deque[Fault] = deque()
-        self._calls: list[Call] = []
-        self._started = time.monotonic()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
     # ---------------------------------------------------------------- hooks of the subclasses
-
-    def _secrets(self) -> tuple[str, ...]:
-        """Configured secret values, masked wherever they appear in a recorded call."""
-        return ()
 
     def _op(self, request: Request) -> str:
         return "unknown"
 
     def _handle(self, request: Request) -> Reply:
         raise NotImplementedError
-
-    def _error(self, status: int, message: str) -> Reply:
-        return Reply(status, {"Content-Type": "text/plain; charset=utf-8"}, f"{status} {message}\n".encode())
 
     def _error_code_reply(self, fault: Fault) -> Reply:
         raise NotImplementedError
@@ -162,7 +104,7 @@ class SourceEmulator:
         """``raise self._reject(400, "...")``: answer the emulator's error at once."""
         return Rejected(self._error(status, message))
 
-    # ---------------------------------------------------------------- configuration and inspection
+    # ---------------------------------------------------------------- configuration
 
     def inject(self, *faults: Fault) -> None:
         """Queue faults; each is consumed by one later request (of any kind), in order."""
@@ -171,77 +113,21 @@ class SourceEmulator:
                 raise ValueError(f"{self.NAME} has no fault kind {fault.kind!r}; expected one of {self.FAULT_KINDS}")
             if fault.error_code is not None and not self.ERROR_CODE_FAULTS:
                 raise ValueError(f"{self.NAME} has no error_code faults")
-        with self._lock:
-            self._faults.extend(faults)
-
-    @property
-    def calls(self) -> list[Call]:
-        """A snapshot of the recorded calls, oldest first."""
-        with self._lock:
-            return list(self._calls)
-
-    def count(self, op: str | None = None) -> int:
-        with self._lock:
-            return sum(1 for call in self._calls if op is None or call.op == op)
-
-    def now(self) -> float:
-        """Seconds since start."""
-        return time.monotonic() - self._started
-
-    # ---------------------------------------------------------------- lifecycle
-
-    def start(self) -> str:
-        """Serve in a background thread; returns (and sets) ``base_url``."""
-        with self._lock:
-            if self._server is not None:
-                raise RuntimeError(f"{self.NAME} already started")
-            server = _Server((self.host, self.port), _Handler)
-            server.emulator = self
-            self._server, self.port = server, server.server_address[1]
-            self.base_url = f"http://{self.host}:{self.port}"
-            self._started = time.monotonic()
-            self._stopping.clear()
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=self.NAME, daemon=True
-        )
-        self._thread.start()
-        return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving (held answers are released at once). Safe to call twice."""
-        with self._lock:
-            server, self._server = self._server, None
-        self._stopping.set()
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self._add_faults("", faults)
 
     # ---------------------------------------------------------------- serving
 
     def _serve(self, request: Request) -> Reply:
-        with self._lock:
-            fault = self._faults.popleft() if self._faults else None
+        fault = self._next_fault("")
         reply = self._respond(request, fault)
         self._record(request, reply, fault)  # before answering: a client that got its answer finds the call
-        if reply.hold:
-            self._stopping.wait(reply.hold)
         return reply
 
     def _respond(self, request: Request, fault: Fault | None) -> Reply:
         if fault is None:
-            return self._run(request)
+            return self._run(self._handle, request)
         if fault.after_send and fault.status is not None:
-            self._run(request)  # the request takes effect; the answer does not say so
+            self._run(self._handle, request)  # the request takes effect; the answer does not say so
             if fault.body is None:
                 return self._error(fault.status, fault.message or "Injected fault")
             kind = "text/html; charset=utf-8" if fault.body.lstrip().startswith("<") else "application/json"
@@ -254,30 +140,15 @@ class SourceEmulator:
             return Reply(0, reset=True)
         if fault.kind == "slow":
             self._stopping.wait(fault.seconds)
-            return self._run(request)
-        reply = self._run(request)  # *_after_send: the request takes effect, the caller does not learn it
+            return self._run(self._handle, request)
+        reply = self._run(self._handle, request)  # *_after_send: the request takes effect, the caller does not learn it
         if fault.kind == "reset_after_send":
             reply.reset = True
         else:
             reply.hold = fault.seconds
         return reply
 
-    def _run(self, request: Request) -> Reply:
-        try:
-            return self._handle(request)
-        except Rejected as rejected:
-            return rejected.reply
-        except Exception:  # noqa: BLE001 (a bug in the emulator: answer 500 and say so on stderr)
-            traceback.print_exc()
-            return self._error(500, "Emulator error (see its stderr)")
-
     # ---------------------------------------------------------------- recording, masking
-
-    def _mask(self, text: str) -> str:
-        for secret in self._secrets():
-            if secret:
-                text = text.replace(secret, MASK)
-        return text
 
     def _mask_json(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -298,7 +169,7 @@ class SourceEmulator:
             method=request.method,
             path=self._mask(request.path),
             query={k: self._mask(v) for k, v in request.query.items()},
-            headers={k: MASK if k in self.SECRET_HEADERS else self._mask(v) for k, v in request.headers.items()},
+            headers=self._mask_headers(request.headers),
             json=parsed,
             body=body,
             status=status,
@@ -306,8 +177,7 @@ class SourceEmulator:
             response_body=None if reply.reset else self._mask(reply.body.decode("utf-8", "replace")).encode(),
             fault=None if fault is None else _describe(fault),
         )
-        with self._lock:
-            self._calls.append(call)
+        self._record_call(call)
         if self.verbose:
             note = f" (fault {call.fault})" if call.fault else ""
             sys.stderr.write(f"{self.NAME}: {call.method} {call.path} -> {status}{note}\n")
@@ -319,63 +189,3 @@ def _describe(fault: Fault) -> str:
     if fault.error_code is not None:
         return f"error_code={fault.error_code}"
     return f"kind={fault.kind}"
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
-    emulator: SourceEmulator
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if self.emulator.verbose:
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 60
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's signature)
-        pass  # the emulator logs each call itself (masked) when verbose
-
-    def _serve(self) -> None:
-        length = self.headers.get("Content-Length", "0")
-        if not length.isdigit():
-            self.send_error(400, "Bad Content-Length")
-            return
-        body = self.rfile.read(int(length))
-        split = urlsplit(self.path)
-        query = dict(parse_qsl(split.query, keep_blank_values=True))
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = self.server.emulator._serve(Request(self.command, split.path, query, headers, body))
-        if reply.reset:
-            self.close_connection = True
-            with contextlib.suppress(OSError):  # SO_LINGER 0: close() sends a RST, not a FIN
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-            return
-        try:
-            self.send_response(reply.status)
-            for name, value in {"Content-Length": str(len(reply.body)), **reply.headers}.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(reply.body)
-        except OSError:  # the client gave up (e.g. its read timeout during a hold)
-            self.close_connection = True

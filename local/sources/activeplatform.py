@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from local.sources._http import Call, Fault, Reply, Request, SourceEmulator, json_reply
+from local.http_emulator import Reply, Request, json_reply
+from local.sources._http import Call, Fault, SourceEmulator
 
 __all__ = ["MIME_TYPES", "ActivePlatformEmulator", "Call", "Fault"]
 

@@ -50,7 +50,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote
 
-from local.sources._http import Call, Fault, Rejected, Reply, Request, SourceEmulator, json_reply
+from local.http_emulator import Rejected, Reply, Request, json_reply
+from local.sources._http import Call, Fault, SourceEmulator
 
 __all__ = ["CURRENCIES", "Call", "DirectEmulator", "Fault", "Invoice", "Payment", "finance_token"]
 

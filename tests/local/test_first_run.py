@@ -43,7 +43,8 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _make(copy: Path, *args: str) -> subprocess.CompletedProcess[str]:
     base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "VIRTUAL_ENV")},
+        # as from a shell: not a sub-make of CI's `make test` (MAKELEVEL makes make print "Entering directory")
+        **{k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VIRTUAL_ENV")},
         "PYTHON": str(base),  # scripts/find-python.sh: the interpreter this venv was built with
         "PYTHONPATH": sysconfig.get_paths()["purelib"],  # every pin found satisfied: no download
     }

@@ -9,7 +9,8 @@ from closing_docs import reports
 from closing_docs.config import Settings
 from closing_docs.errors import InvalidInput
 from closing_docs.models import Campaign, CampaignBusiness, Job
-from closing_docs.start_input import ALLOWED, resolve_plan
+from closing_docs.planning import resolve_plan
+from closing_docs.request import ALLOWED
 from local.contract import ContractError, validate_request
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

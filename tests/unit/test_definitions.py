@@ -41,7 +41,7 @@ def test_state_machine_is_standard_timed_traced_and_logs_no_execution_data():
     machine = RESOURCES["ClosingDocumentsStateMachine"]["Properties"]
     assert machine["Type"] == "STANDARD" and machine["Tracing"] == {"Enabled": True}
     assert machine["Logging"]["IncludeExecutionData"] is False
-    assert ASL["TimeoutSeconds"] == 365 * 86400  # a long backfill (start_input.check_limits); Step Functions' maximum
+    assert ASL["TimeoutSeconds"] == 365 * 86400  # a long backfill (limits.check_limits); Step Functions' maximum
     assert ASL.get("QueryLanguage", "JSONPath") == "JSONPath"
     assert "Assign" not in json.dumps(ASL)
 
@@ -118,21 +118,29 @@ def _fields(parameters: dict) -> set[str]:
     return {key.removesuffix(".$") for key in parameters}
 
 
-def test_the_notices_and_jobs_the_state_machine_builds_are_the_models():
-    """FailedNotice, NextContractType and the outcomes are built field by field in the ASL (a failing Lambda cannot
-    stop them): they must carry every field of the models they stand for, and no other."""
-    from closing_docs.models import Job, Notice, Outcome
+def test_the_unit_travels_whole_through_the_state_machine():
+    """Python builds every notice, outcome and split part; the state machine carries them whole: no state of the
+    unit's child workflow names a field of the unit, and one Announce publishes every unit's notice."""
+    from closing_docs.models import Announcement, Job, Outcome
 
-    states = all_states(ASL["States"])
-    job = Job(business="b", campaign_id=1, month="2025-01")
-    assert _fields(states["NextContractType"]["Parameters"]["job"]) == set(job.wire()) - {"lockKey"}
-    notice = Notice(**job.identity(), status="FAILED", message="m")
-    assert _fields(states["FailedNotice"]["Parameters"]["body"]) == set(notice.wire())
-    outcome = set(Outcome(**job.identity(), status="FAILED").wire()) - {"title"}  # the summary needs no title
-    assert _fields(states["CampaignDone"]["Parameters"]) == outcome
-    assert _fields(states["CampaignFailed"]["Parameters"]) == outcome
-    for unit_field in ("business", "kind", "campaignId", "businessId", "scope", "month", "contractTypes"):
-        assert states["FailedNotice"]["Parameters"]["body"][f"{unit_field}.$"] == f"$.job.{unit_field}"
+    child = ASL["States"]["EachBusiness"]["ItemProcessor"]["States"]["EachCampaignMonth"]["ItemProcessor"]["States"]
+    unit_fields = set(Job(business="b", campaign_id=1, month="2025-01").wire())
+
+    def keys(value: object) -> set[str]:
+        if isinstance(value, dict):
+            return {k.removesuffix(".$") for k in value} | {k for v in value.values() for k in keys(v)}
+        if isinstance(value, list):
+            return {k for v in value for k in keys(v)}
+        return set()
+
+    for name, state in child.items():
+        named = keys(state.get("Parameters", {})) | keys(state.get("ResultSelector", {}))
+        shared = named & (unit_fields - {"executionId", "lockKey"})  # the step outputs' own fields
+        assert not shared, f"{name} names unit fields {shared}"
+    publishes = [name for name, state in child.items() if state.get("Resource") == "arn:aws:states:::sns:publish"]
+    assert publishes == ["Announce"]
+    assert set(Announcement.model_fields) == {"body", "subject", "attributes", "outcome"}
+    assert {"notice_error"} <= set(Outcome.model_fields)
 
 
 def test_the_distributed_map_children_are_watched_by_both_documented_arn_forms():

@@ -1,5 +1,5 @@
 """One execution takes any number of units: the plan and the outcomes stay in S3 (runwork.py), and the state machine
-carries only where they are. What remains is refused up front, saying what to split (start_input.check_limits)."""
+carries only where they are. What remains is refused up front, saying what to split (limits.check_limits)."""
 
 import io
 import json
@@ -11,8 +11,9 @@ import pytest
 from closing_docs import runwork
 from closing_docs.config import Settings
 from closing_docs.errors import ChildWorkflowsFailed, InvalidInput
+from closing_docs.limits import EXECUTION_DAYS, MAX_BUSINESSES
 from closing_docs.models import Campaign, CampaignBusiness, Job, Written
-from closing_docs.start_input import EXECUTION_DAYS, MAX_BUSINESSES, resolve_plan
+from closing_docs.planning import resolve_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ["closure-documents", "closure-documents-detalization", "goods-realization", "united-marketplace-services",

@@ -164,6 +164,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     },
     "SummarizeRunFunction": {
         ("s3:GetObject", f"{WORK_ARN}/runs/*/results/*"),  # what their ResultWriter wrote
+        ("s3:GetObject", f"{WORK_ARN}/runs/*/plan.json"),  # the businesses with no units (no results to read)
         ("s3:GetObject", f"{PREFIX}*.manifest.json"),
         ("s3:GetObject", f"{PREFIX}*.no-documents.json"),
         ("s3:GetObject", f"{PREFIX}*/pack.json"),
@@ -182,6 +183,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("states:DescribeExecution", "arn:aws:states:eu-central-1:123456789012:execution:stack-closing-documents:*"),
     },
     "CheckReportFunction": {SECRET, ("s3:PutObject", f"{PREFIX}*.no-documents.json")},
+    "DescribeFailureFunction": set(),  # builds a notice from its input: its log only
     "ArchiveReportFunction": {
         SECRET,
         ("s3:PutObject", f"{PREFIX}*.zip"),

@@ -6,8 +6,10 @@ import pytest
 
 from closing_docs.config import Settings
 from closing_docs.errors import InvalidInput
+from closing_docs.limits import BUSINESS_DAYS, EXECUTION_DAYS, REPORT_SECONDS
 from closing_docs.models import Campaign, CampaignBusiness
-from closing_docs.start_input import ALLOWED, BUSINESS_DAYS, EXECUTION_DAYS, REPORT_SECONDS, resolve_plan
+from closing_docs.planning import resolve_plan
+from closing_docs.request import ALLOWED
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 

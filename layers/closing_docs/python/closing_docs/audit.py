@@ -2,7 +2,7 @@
 
 The archive run (its own schedule, by default on the 10th) may wait up to NotPublishedRecheckDays for Yandex to
 publish; the audit runs later in the month (AuditDayOfMonth, by default the 20th) and plans the campaign-months
-exactly as the run does (``start_input.resolve_plan``: the businesses in the secret, each one's configured or
+exactly as the run does (``planning.resolve_plan``: the businesses in the secret, each one's configured or
 discovered campaigns, the report kinds configured). A unit (one report kind, scope, month and contract type) is
 accounted for when the archive holds
 

@@ -21,16 +21,17 @@ and one contract type for the kinds reported per type (detalization). Closing do
 whatever the contract types: a month split by type (TOO_LARGE) shows its parts in one cell. Another system's units
 (ActivePlatform: one per document) share one column per kind, and a month lacks the kind only when it has none of it.
 
-The page is one static file: inline CSS that prints (A4 landscape), no script, no external asset; every text from
-the archive is escaped. Labels are Russian (``ru``, the default) or English (``en``): ``Settings.notice_language``.
-The CSV is one row per unit and month, ``;`` between fields, CRLF, UTF-8 with BOM (Excel opens it as it is);
-its header and status values are the same in both languages (machines read them).
+The page is one static file: inline CSS that prints (A4 landscape), no script, no external asset. Its HTML and CSS
+are ``templates/index.html``, a Jinja2 template with autoescaping: every value it shows is escaped. This module only
+prepares what it shows; Jinja2 is imported when the first page is rendered, not with the module. Labels are Russian
+(``ru``, the default) or English (``en``): ``Settings.notice_language``. The CSV is one row per unit and month, ``;``
+between fields, CRLF, UTF-8 with BOM (Excel opens it as it is); its header and status values are the same in both
+languages (machines read them).
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import posixpath
 import re
@@ -38,6 +39,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache, partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -51,11 +54,14 @@ from .pack import parallel as _parallel
 from .unit import month_folder
 
 if TYPE_CHECKING:
+    import jinja2
+
     from .archive import ArchiveStore
 
 IndexStatus = Literal["ARCHIVED", "NO_DOCUMENTS", "FAILED", "MISSING"]
 STATUSES: tuple[IndexStatus, ...] = ("ARCHIVED", "NO_DOCUMENTS", "FAILED", "MISSING")
 HTML_NAME, CSV_NAME = "index.html", "index.csv"
+TEMPLATES, HTML_TEMPLATE = Path(__file__).with_name("templates"), "index.html"  # the page's Jinja2 template
 CSV_COLUMNS = (
     "business",
     "month",
@@ -192,6 +198,8 @@ class Row:
 
 
 Section = tuple[int, str]  # (0 a shop | 1 the business | 2 other systems, the campaign or business id)
+SectionName = Literal["campaign", "business", "source"]  # by the Section's first item
+SECTION_NAMES: tuple[SectionName, ...] = ("campaign", "business", "source")
 Column = tuple[str, str]  # (kind, contract type for the kinds reported per type, else "")
 
 
@@ -508,18 +516,14 @@ def _size(size: int, language: str) -> str:
     return f"{text} {label(language, f'size.{unit}')}"
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+def _href(page: str, key: str) -> str:
+    """``key`` relative to the page's folder, URL-quoted (the template escapes it as an attribute)."""
+    base = posixpath.dirname(page)
+    return quote(posixpath.relpath(key, base) if base else key, safe="/")
 
 
-def _href(index_key: str, key: str) -> str:
-    """``key`` relative to the page's folder, URL-quoted (then escaped as an attribute)."""
-    base = posixpath.dirname(index_key)
-    relative = posixpath.relpath(key, base) if base else key
-    return _e(quote(relative, safe="/"))
-
-
-def _data(row: Row) -> str:
+def _data(row: Row) -> list[tuple[str, object]]:
+    """The unit's ``data-*`` attributes (those it has), for machines and tests reading the page."""
     values: dict[str, object] = {
         "status": row.status,
         "month": row.month,
@@ -534,182 +538,93 @@ def _data(row: Row) -> str:
         "report-id": row.report_id,
         "error": row.error,
     }
-    return " ".join(f'data-{name}="{_e(value)}"' for name, value in values.items() if value is not None)
+    return [(name, value) for name, value in values.items() if value is not None]
 
 
-def _unit(row: Row, column: Column, page: str, language: str) -> str:
-    parts = [f'<span class="status">{_e(label(language, "status." + row.status))}</span>']
-    if row.contract_types and not column[1]:
-        parts.append(f'<span class="what">{_e(", ".join(row.contract_types))}</span>')
-    if row.scope and section_of(row)[0] == 2:
-        parts.append(f'<span class="what">{_e(row.scope)}</span>')
-    if row.status == "ARCHIVED" and row.key:
-        parts.append(f'<a class="file" href="{_href(page, row.key)}">{_e(posixpath.basename(row.key))}</a>')
-        if row.size_bytes is not None:
-            exact = _e(label(language, "bytes", n=row.size_bytes))
-            parts.append(f'<span class="size" title="{exact}">{_e(_size(row.size_bytes, language))}</span>')
-        if row.sha256:
-            parts.append(f'<code class="sha">{_e(row.sha256)}</code>')
-        if row.manifest_key:
-            link = _e(label(language, "manifest"))
-            parts.append(f'<a class="manifest" href="{_href(page, row.manifest_key)}">{link}</a>')
-    elif row.status == "NO_DOCUMENTS" and row.key:
-        parts.append(f'<a class="marker" href="{_href(page, row.key)}">{_e(label(language, "marker"))}</a>')
-    elif row.status == "FAILED":
-        parts.append(f'<span class="error">{_e(row.error or "")}</span>')
-        if row.cause:
-            parts.append(f'<span class="cause">{_e(row.cause)}</span>')
-    elif row.status == "MISSING":
-        why = "missing.file" if row.manifest_key else "missing.expected"
-        parts.append(f'<span class="why">{_e(label(language, why))}</span>')
-        if row.manifest_key:
-            link = _e(label(language, "manifest"))
-            parts.append(f'<a class="manifest" href="{_href(page, row.manifest_key)}">{link}</a>')
-    return f'<div class="unit" {_data(row)}>{"".join(parts)}</div>'
+def _worst(units: Sequence[Row]) -> IndexStatus:
+    return max(units, key=lambda r: _SEVERITY[r.status]).status
 
 
-def _section_title(section: Section, language: str) -> str:
-    order, scope_id = section
-    return label(language, ("section.campaign", "section.business", "section.source")[order], id=scope_id)
+@dataclass(frozen=True)
+class _Month:
+    """One line of a table: a month, its pack.json (if any) and, per column, the units of its cell ([]: none)."""
+
+    month: str
+    pack: str | None
+    cells: list[tuple[Column, list[Row]]]
 
 
-def _column_head(column: Column, language: str) -> str:
-    kind, types = column
-    machine = f"{kind} · {types}" if types else kind
-    return f"<th>{_e(_kind_label(kind, language))}<small>{_e(machine)}</small></th>"
+@dataclass(frozen=True)
+class _Table:
+    """One table of the page: a shop, the business or the other systems, its columns and its months."""
+
+    name: SectionName
+    id: str
+    columns: list[Column]
+    months: list[_Month]  # the latest first
 
 
-_CSS = """
-*{box-sizing:border-box}
-body{margin:16px;color:#1b1f24;font:13px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif}
-h1{font-size:20px;margin:0 0 4px}
-h2{font-size:15px;margin:20px 0 6px}
-.meta{color:#4a5360;margin:0 0 2px}
-table{border-collapse:collapse;margin:0 0 6px}
-th,td{border:1px solid #c4cad3;padding:4px 6px;vertical-align:top;text-align:left}
-thead th{background:#eef1f5;position:sticky;top:0}
-th small{display:block;color:#5c6570;font-weight:400;font-size:11px}
-tbody th{white-space:nowrap;background:#f7f8fa}
-.matrix td{min-width:150px;max-width:260px}
-.unit+.unit{border-top:1px dashed #9aa3ae;margin-top:4px;padding-top:4px}
-.status{display:block;font-weight:600}
-.what,.why,.error,.cause,.size{display:block}
-.error{font-weight:600}
-.cause{color:#5a1d16}
-.file,.cause{overflow-wrap:anywhere}
-.sha{display:block;font:10px/1.25 "DejaVu Sans Mono",Consolas,monospace;overflow-wrap:anywhere;color:#333}
-.none{color:#8a929c;text-align:center}
-.s-ARCHIVED{background:#e5f4e8}
-.s-NO_DOCUMENTS{background:#eceff3}
-.s-FAILED{background:#fde5e2}
-.s-MISSING{background:#fff1c9}
-.totals td{font-size:18px;font-weight:700;text-align:center;min-width:120px}
-.legend{margin:2px 0 0;padding-left:18px;color:#39414b;max-width:500px;font-size:12px}
-.grid{display:flex;flex-wrap:wrap;gap:6px 28px;align-items:flex-start}
-.by-kind td{text-align:right;min-width:56px}
-.note{color:#4a5360;font-size:12px}
-a{color:#0b57b5}
-@page{size:A4 landscape;margin:10mm}
-@media print{
- body{margin:0;font-size:8pt}
- *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
- thead{display:table-header-group}
- thead th{position:static}
- tr,.unit{break-inside:avoid}
- h2{break-after:avoid}
- a{color:inherit;text-decoration:none}
- .matrix td{min-width:0}
- .sha{font-size:6.5pt}
- .totals td{font-size:12pt}
-}
-"""
-
-
-def render_html(index: ArchiveIndex, language: str = "ru") -> str:
-    """The page: totals on top, then a table per shop, the business and the other systems (months × columns)."""
-    language = language if language in LABELS else "ru"
-    page, _csv = index_keys(index.prefix, index.business)
-    counts = index.counts()
-    out: list[str] = [
-        "<!DOCTYPE html>",
-        f'<html lang="{language}">',
-        '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta name="color-scheme" content="light">',
-        f"<title>{_e(label(language, 'title', business=index.business))}</title>",
-        f"<style>{_CSS}</style></head>",
-        f'<body data-business="{_e(index.business)}">',
-        f"<header><h1>{_e(label(language, 'title', business=index.business))}</h1>",
-    ]
-    if index.months:
-        months = label(language, "range", first=index.months[0], last=index.months[-1])
-        out.append(
-            f'<p class="meta" data-first="{_e(index.months[0])}" data-last="{_e(index.months[-1])}">{months}</p>'
-        )
-    generated = label(language, "generated", time=index.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"))
-    out.append(f'<p class="meta">{_e(generated)} · <a href="{CSV_NAME}">{_e(label(language, "csv"))}</a></p>')
-    out.append("</header>")
-
-    out.append(f'<section class="summary"><h2>{_e(label(language, "totals"))}</h2><div class="grid"><div>')
-    out.append('<table class="totals"><thead><tr>')
-    out += [f'<th class="s-{s}">{_e(label(language, "status." + s))}</th>' for s in STATUSES]
-    out.append("</tr></thead><tbody><tr>")
-    out += [f'<td class="s-{s}" data-total="{s}">{counts[s]}</td>' for s in STATUSES]
-    out.append("</tr></tbody></table>")
-    out.append(f'<p class="note">{_e(label(language, "units", n=sum(counts.values())))}</p>')
-    out.append(f'<p class="note">{_e(label(language, "legend"))}:</p><ul class="legend">')
-    out += [
-        f"<li><b>{_e(label(language, 'status.' + s))}</b>: {_e(label(language, 'legend.' + s))}</li>" for s in STATUSES
-    ]
-    out.append("</ul></div>")
-    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in index.rows:
-        by_kind[row.kind][row.status] += 1
-    if by_kind:
-        out.append(f'<table class="by-kind"><thead><tr><th>{_e(label(language, "kind"))}</th>')
-        out += [f"<th>{_e(label(language, 'status.' + s))}</th>" for s in STATUSES]
-        out.append("</tr></thead><tbody>")
-        for kind in sorted(by_kind, key=_kind_order):
-            counted = "".join(f'<td data-count="{s}">{by_kind[kind][s]}</td>' for s in STATUSES)
-            head = f"{_e(_kind_label(kind, language))}<small>{_e(kind)}</small>"
-            out.append(f'<tr data-kind="{_e(kind)}"><th>{head}</th>{counted}</tr>')
-        out.append("</tbody></table>")
-    out.append("</div></section>")
-
-    if not index.rows:
-        out.append(f'<p class="note">{_e(label(language, "empty"))}</p>')
+def _tables(index: ArchiveIndex) -> list[_Table]:
     cells: dict[tuple[Section, Column, str], list[Row]] = defaultdict(list)
     for row in index.rows:
         cells[(section_of(row), column_of(row), row.month)].append(row)
-    sections = sorted({section for section, _, _ in cells}, key=_section_order)
-    for section in sections:
+    tables: list[_Table] = []
+    for section in sorted({section for section, _, _ in cells}, key=_section_order):
         columns = sorted({c for s, c, _ in cells if s == section}, key=_column_order)
-        name = ("campaign", "business", "source")[section[0]]
-        out.append(f'<section class="scope" data-section="{name}:{_e(section[1])}">')
-        out.append(f"<h2>{_e(_section_title(section, language))}</h2>")
-        out.append(f'<table class="matrix"><thead><tr><th>{_e(label(language, "month"))}</th>')
-        out += [_column_head(column, language) for column in columns]
-        out.append("</tr></thead><tbody>")
-        for month in reversed(index.months):  # the latest first
-            pack_key = f"{month_folder(index.prefix, month, index.business)}/{PACK_NAME}"
-            head = f'<a href="{_href(page, pack_key)}">{_e(month)}</a>' if month in index.packs else _e(month)
-            out.append(f'<tr data-month="{_e(month)}"><th scope="row">{head}</th>')
-            for column in columns:
-                units = cells.get((section, column, month), [])
-                if not units:
-                    out.append(f'<td class="none" title="{_e(label(language, "not_expected"))}">—</td>')
-                    continue
-                worst = max(units, key=lambda r: _SEVERITY[r.status]).status
-                out.append(f'<td class="s-{worst}">{"".join(_unit(r, column, page, language) for r in units)}</td>')
-            out.append("</tr>")
-        out.append("</tbody></table></section>")
+        months = [
+            _Month(
+                month,
+                f"{month_folder(index.prefix, month, index.business)}/{PACK_NAME}" if month in index.packs else None,
+                [(column, cells.get((section, column, month), [])) for column in columns],
+            )
+            for month in reversed(index.months)
+        ]
+        tables.append(_Table(SECTION_NAMES[section[0]], section[1], columns, months))
+    return tables
 
-    if index.unreadable:
-        out.append(f'<p class="note">{_e(label(language, "unreadable"))}</p><ul class="note">')
-        out += [f"<li><code>{_e(key)}</code></li>" for key in index.unreadable]
-        out.append("</ul>")
-    out.append(f'<p class="note">{_e(label(language, "offline", prefix=index.prefix))}</p>')
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+
+@cache
+def _template() -> jinja2.Template:
+    """``templates/index.html``, compiled once per process. Jinja2 is imported here, not with the module: only the
+    step that writes the index (SummarizeRun) pays for it, and only when it renders a page."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every {{ value }}, text or attribute, is escaped: nothing from the archive is markup
+        undefined=jinja2.StrictUndefined,  # a name the template misspells fails the render, never shows as ""
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    return environment.get_template(HTML_TEMPLATE)
+
+
+def render_html(index: ArchiveIndex, language: str = "ru") -> str:
+    """The page (``templates/index.html``): totals on top, then a table per shop, the business and the other
+    systems (months × columns)."""
+    language = language if language in LABELS else "ru"
+    page, _csv = index_keys(index.prefix, index.business)
+    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in index.rows:
+        by_kind[row.kind][row.status] += 1
+    return _template().render(
+        index=index,
+        language=language,
+        t=partial(label, language),
+        statuses=STATUSES,
+        counts=index.counts(),
+        by_kind=[(kind, by_kind[kind]) for kind in sorted(by_kind, key=_kind_order)],
+        tables=_tables(index),
+        generated=index.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+        csv=CSV_NAME,
+        kind_label=partial(_kind_label, language=language),
+        size=partial(_size, language=language),
+        href=partial(_href, page),
+        data=_data,
+        worst=_worst,
+    )
 
 
 # --- the CSV ---------------------------------------------------------------------------------------------------

@@ -232,7 +232,7 @@ class Generated(Wire):
     outcome: Literal["GENERATED", "ALREADY_ARCHIVED", "IN_PROGRESS", "PACED", "SYNC"]
     lock_key: str
     report: ReportRef | None = None
-    notice: Notice | None = None
+    notice: Announcement | None = None
     wait_seconds: int = 0
 
 
@@ -250,11 +250,12 @@ class CheckStep(ReportStep):
 class ReportState(Wire):
     """Output of the CheckStatus step: where the report is, and how long to wait before asking again."""
 
-    state: Literal["PENDING", "PROCESSING", "DONE", "NO_DATA", "NOT_YET"]
+    state: Literal["PENDING", "PROCESSING", "DONE", "NO_DATA", "NOT_YET", "SPLIT"]
     next_attempt: int  # the number of the next status check, should there be one
     next_wait_seconds: int
     sub_status: str | None = None
-    notice: Notice | None = None  # the NO_DOCUMENTS announcement when state is NO_DATA
+    notice: Announcement | None = None  # the NO_DOCUMENTS announcement when state is NO_DATA
+    parts: list[Job] | None = None  # SPLIT (TOO_LARGE): the unit as one job per contract type, each whole
 
 
 class Document(Wire):
@@ -317,11 +318,31 @@ class Notice(Unit):
 
 
 class Outcome(Unit):
-    """What one unit's child workflow ends with (built by the state machine, kept small)."""
+    """What one unit's child workflow ends with (built with its notice, kept small)."""
 
     status: NoticeStatus
     error: str | None = None
     cause: str | None = None
+    notice_error: dict[str, Any] | None = None  # {Error, Cause}: the notice could not be published (SNS, KMS)
+
+
+class Announcement(Wire):
+    """One unit's SNS announcement as the one Announce state publishes it: the notice (the message's JSON), its
+    subject and message attributes, and the outcome the unit's child workflow ends with."""
+
+    body: Notice
+    subject: str
+    attributes: dict[str, dict[str, str]]
+    outcome: Outcome
+
+
+class FailureStep(JobStep):
+    """Input of the DescribeFailure step: the unit, the error that ended it (Catch's ``{Error, Cause}``), and what
+    its last step returned (the report it asked for, if any)."""
+
+    error: dict[str, Any]
+    generated: dict[str, Any] | None = None
+    limits: Limits
 
 
 class Written(BaseModel):

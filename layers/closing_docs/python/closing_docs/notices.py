@@ -1,5 +1,5 @@
-"""What the SNS announcements say. FAILED notices are built in the state machine itself (so a failing
-Lambda cannot prevent them); their wording lives in statemachine/closing_documents.asl.json."""
+"""What the SNS announcements say, every one of them: the state machine publishes what :func:`announce` builds
+(FAILED notices too: the DescribeFailure step builds them from the unit and the error)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from .models import (
     STATUSES,
+    Announcement,
     BusinessDone,
     BusinessSummary,
     Job,
@@ -30,6 +31,26 @@ def _notice(
     return Notice(
         **job.identity(), status=status, report_id=report_id, execution_arn=execution_id, message=message, **extra
     )
+
+
+def announce(notice: Notice) -> Announcement:
+    """The notice as the Announce state publishes it: subject ``<title>: <STATUS>`` (under SNS's 100 characters),
+    the message attributes subscribers filter on (status, business, month, kind, and the campaign or business id
+    where the unit has one), and the outcome the unit ends with."""
+    texts = {"status": notice.status, "business": notice.business, "month": str(notice.month), "kind": notice.kind}
+    attributes = {name: {"DataType": "String", "StringValue": value} for name, value in texts.items()}
+    for name, number in (("campaignId", notice.campaign_id), ("businessId", notice.business_id)):
+        if number is not None:
+            attributes[name] = {"DataType": "Number", "StringValue": str(number)}
+    outcome = Outcome(**notice.identity(), status=notice.status, error=notice.error, cause=notice.cause)
+    return Announcement(body=notice, subject=f"{notice.title}: {notice.status}", attributes=attributes, outcome=outcome)
+
+
+def failed(job: Job, error: str, cause: str, report_id: str | None, execution_id: str) -> Notice:
+    return _notice(
+        "FAILED", job, report_id, execution_id, say("failed", title=job.title, error=error, cause=cause),
+        error=error, cause=cause,
+    )  # fmt: skip
 
 
 def _where(bucket: str, manifest: Manifest) -> dict[str, Any]:
@@ -120,7 +141,8 @@ def _scope(outcome: Outcome) -> str:
 
 
 def _counted(counts: dict[str, int]) -> str:
-    return ", ".join(say("count", status=say(f"status.{status}"), n=n) for status, n in counts.items() if n)
+    said = ", ".join(say("count", status=say(f"status.{status}"), n=n) for status, n in counts.items() if n)
+    return said or say("summary.nothing")
 
 
 def run_summary(
@@ -131,7 +153,8 @@ def run_summary(
     totals: Counter[str] = Counter()
     businesses = []
     room = FAILED_LISTED
-    for done, outcomes in results:
+    done_outcomes = list(results)
+    for done, outcomes in done_outcomes:
         counts = Counter(outcome.status for outcome in outcomes)
         totals.update(counts)
         kinds: dict[str, dict[str, int]] = {}
@@ -171,6 +194,8 @@ def run_summary(
     ]
     if unlisted := sum(b.failed_not_listed for b in businesses):
         lines.append(say("summary.not_listed", n=unlisted))
+    if unpublished := sum(1 for _, outcomes in done_outcomes for o in outcomes if o.notice_error):
+        lines.append(say("summary.unpublished", n=unpublished))
     lines += [
         say("summary.left_out", business=b.business, campaign=u.campaign_id, availability=u.api_availability)
         for b in businesses

@@ -24,6 +24,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_documents": "{title}: у Яндекс Маркета нет данных (статус отчёта NO_DATA). Закрывающие документы за месяц "
         "появляются в первые рабочие дни следующего месяца; если в месяце были продажи, проверьте, что указан "
         "идентификатор кампании, и запустите месяц позже ещё раз.",
+        "failed": "{title}: архивирование не удалось ({error}): {cause}",
+        "report_timeout": "Отчёт {report} так и не был готов после {checks} проверок статуса; возможно, Яндекс "
+        "перегружен. Запустите месяц позже ещё раз.",
         "already_archived": "{title}: уже в архиве ({date}); ничего не запрашивалось. Чтобы сохранить заново, "
         "запустите с force=true.",
         "in_progress": "{title}: его сейчас архивирует другой запуск ({owner}); этот ничего не запрашивал. "
@@ -38,6 +41,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary.not_listed": "и ещё с ошибкой, не перечисленных здесь: {n}; все они в index.html и index.csv архива.",
         "summary.left_out": "пропущен {business}, кампания {campaign}: Яндекс сообщает, что API {availability}",
         "count": "{status}: {n}",
+        "summary.nothing": "отчётов нет",
+        "summary.unpublished": "уведомлений, которые не удалось опубликовать (SNS, KMS): {n}; отчёты учтены выше. "
+        "Проверьте ключ и политику темы уведомлений (README, Runbook).",
         "status.ARCHIVED": "в архиве",
         "status.ALREADY_ARCHIVED": "уже в архиве",
         "status.IN_PROGRESS": "архивируется другим запуском",
@@ -219,6 +225,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_documents": "{title}: Yandex Market has no data for it (report status NO_DATA). Closing documents for a "
         "month appear during the first working days of the next month; if the month had sales, check that the id is "
         "a campaign id and start it again later.",
+        "failed": "{title}: archiving failed with {error}: {cause}",
+        "report_timeout": "Report {report} was still not ready after {checks} status checks; Yandex may be "
+        "overloaded. Start the month again later.",
         "already_archived": "{title}: archived already ({date}); nothing was requested. Start with force=true to "
         "archive it again.",
         "in_progress": "{title}: being archived by another execution ({owner}); this one requested nothing. Its "
@@ -234,6 +243,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "them all.",
         "summary.left_out": "left out {business} campaign {campaign}: Yandex reports its API as {availability}",
         "count": "{n} {status}",
+        "summary.nothing": "no reports",
+        "summary.unpublished": "{n} notice(s) could not be published (SNS, KMS); their reports are counted above. "
+        "Check the notices topic's key and policy (README, Runbook).",
         "status.ARCHIVED": "archived",
         "status.ALREADY_ARCHIVED": "already archived",
         "status.IN_PROGRESS": "in progress",

@@ -27,7 +27,7 @@ def log_keys(step: JobStep, **extra: Any) -> None:
 def plan(start_input: object, start_time: datetime) -> RunPlan:
     """The units a start input means: businesses from the secret, campaigns given, configured or listed by
     GET /v2/campaigns, crossed with the months and report kinds (the run and the audit plan alike)."""
-    from ..start_input import resolve_plan
+    from ..planning import resolve_plan
 
     settings = get_settings()
     return resolve_plan(

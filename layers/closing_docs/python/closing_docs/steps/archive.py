@@ -14,7 +14,7 @@ from ..archive import CHUNK_SIZE, StoredZip
 from ..config import get_settings
 from ..errors import MarketProtocolError
 from ..market import link_host
-from ..models import Manifest, NoDocumentsMarker, Notice, ReportStep, StoredFile
+from ..models import Announcement, Manifest, NoDocumentsMarker, Notice, ReportStep, StoredFile
 from ..observability import logger, metrics
 from ..reports import ReportKind
 from ..sources import Fetching, SourceKind
@@ -32,15 +32,15 @@ def _sheets(stored: StoredZip, report_format: str) -> list[str]:
     return [document.name.rsplit("/", 1)[-1].rsplit(".", 1)[0] for document in stored.documents]
 
 
-def archive(step: ReportStep) -> Notice:
+def archive(step: ReportStep) -> Announcement:
     """Store the unit's file(s) verified, write the manifest; return the notice."""
     log_keys(step, report_id=step.report.report_id if step.report else None)
     kind = step.job.report_kind
     if isinstance(kind, SourceKind):
-        return _archive_source(step, kind)
+        return notices.announce(_archive_source(step, kind))
     if not isinstance(kind, ReportKind):
         raise TypeError(f"{kind.name}: neither a Market report nor a source")
-    return _archive_report(step, kind)
+    return notices.announce(_archive_report(step, kind))
 
 
 def _archived(manifest: Manifest, stored: StoredZip) -> None:

@@ -9,7 +9,7 @@ from typing import Literal
 from .. import notices, polling
 from ..config import get_settings
 from ..errors import ReportFailed, ReportTooLarge
-from ..models import CheckStep, NoDocumentsMarker, Notice, ReportInfo, ReportState
+from ..models import Announcement, CheckStep, ContractType, NoDocumentsMarker, ReportInfo, ReportState
 from ..observability import logger, metrics
 from ..texts import say
 from ..wiring import market, store
@@ -50,10 +50,11 @@ def _failure_message(step: CheckStep, sub_status: str | None) -> str:
 
 
 def check(step: CheckStep) -> ReportState:
-    """One status check: DONE, NO_DATA, NOT_YET (ask again tomorrow) or not ready (with the next wait).
+    """One status check: DONE, NO_DATA, NOT_YET (ask again tomorrow), SPLIT (TOO_LARGE: the unit's parts, one per
+    contract type, each a whole job) or not ready (with the next wait).
 
-    FAILED raises ReportFailed (ReportTooLarge for TOO_LARGE). A NO_DATA end is recorded in the archive (the
-    no-documents marker, the audit's evidence) and announced."""
+    FAILED raises ReportFailed (ReportTooLarge for TOO_LARGE of a single contract type). A NO_DATA end is recorded
+    in the archive (the no-documents marker, the audit's evidence) and announced."""
     log_keys(step, report_id=step.report.report_id)
     info = market(step.job.business).report_info(step.report.report_id)
     metrics.add_metric(name="StatusPolls", unit="Count", value=1)
@@ -67,9 +68,14 @@ def check(step: CheckStep) -> ReportState:
         attempt=step.attempt,
     )
     if decision.state == "TOO_LARGE":
-        if step.job.report_kind.contract_types == "set":  # the state machine splits it one contract type at a time
+        if step.job.report_kind.contract_types != "set":
+            raise ReportFailed(_failure_message(step, "TOO_LARGE"))
+        types = step.job.contract_types or list(ContractType)
+        if len(types) < 2:  # one contract type is as small as it gets
             raise ReportTooLarge(_failure_message(step, "TOO_LARGE"))
-        raise ReportFailed(_failure_message(step, "TOO_LARGE"))
+        parts = [step.job.model_copy(update={"contract_types": [t]}) for t in types]  # each with its own title, lock
+        logger.info("too large: one report per contract type", extra={"parts": len(parts)})
+        return ReportState(next_attempt=step.attempt + 1, state="SPLIT", next_wait_seconds=0, parts=parts)
     if decision.state == "FAILED":
         raise ReportFailed(_failure_message(step, info.sub_status))
     next_attempt = step.attempt + 1
@@ -88,7 +94,7 @@ def check(step: CheckStep) -> ReportState:
 
 def _record_no_documents(
     step: CheckStep, info: ReportInfo, last_status: Literal["NO_DATA", "FAILED"], rechecks: bool
-) -> Notice:
+) -> Announcement:
     """Write the no-documents marker (raises if it cannot be stored), count it, and return the notice."""
     metrics.add_metric(name="NoDocuments", unit="Count", value=1)
     job, report_id, settings = step.job, step.report.report_id, get_settings()
@@ -105,5 +111,7 @@ def _record_no_documents(
     store().write_json(key, marker)
     logger.info("no documents recorded", extra={"key": key})
     if rechecks and step.recheck_days:
-        return notices.not_published(job, report_id, step.execution_id, step.recheck_days, last_status)
-    return notices.no_documents(job, report_id, step.execution_id)
+        return notices.announce(
+            notices.not_published(job, report_id, step.execution_id, step.recheck_days, last_status)
+        )
+    return notices.announce(notices.no_documents(job, report_id, step.execution_id))

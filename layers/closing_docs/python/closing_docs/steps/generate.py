@@ -26,14 +26,13 @@ def generate(step: GenerateStep) -> Generated:
     claim = claims().claim(key, step.execution_id)
     if not claim.mine:
         logger.info("owned by another execution", extra={"owner": claim.owner})
-        return Generated(
-            outcome="IN_PROGRESS", lock_key=key, notice=notices.in_progress(job, claim.owner, step.execution_id)
-        )
+        notice = notices.in_progress(job, claim.owner, step.execution_id)
+        return Generated(outcome="IN_PROGRESS", lock_key=key, notice=notices.announce(notice))
     keys = job.archive_keys(settings.prefix)
     if not job.force and (manifest := store().read_manifest(keys.manifest)) is not None:
         logger.info("already archived", extra={"key": manifest.zip_key})
         notice = notices.already_archived(job, manifest, settings.bucket, step.execution_id)
-        return Generated(outcome="ALREADY_ARCHIVED", lock_key=key, notice=notice)
+        return Generated(outcome="ALREADY_ARCHIVED", lock_key=key, notice=notices.announce(notice))
     if claim.report_id and claim.generation == step.generation:
         logger.info("reusing the report this step requested before", extra={"report_id": claim.report_id})
         report = ReportRef(report_id=claim.report_id, wait_seconds=polling.first_wait(None))

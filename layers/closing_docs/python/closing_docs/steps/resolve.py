@@ -15,7 +15,7 @@ def resolve(event: ResolveEvent) -> PlannedRun:
     """Validate the start input, then list the units to archive for each business (a business with no campaign
     ids given or configured has its shops listed by GET /v2/campaigns), and write them to the work bucket under
     runs/<execution name>/: the state machine carries only where they are."""
-    from ..start_input import bounded
+    from ..request import bounded
 
     try:
         run = plan(event.input, event.start_time)
@@ -27,7 +27,7 @@ def resolve(event: ResolveEvent) -> PlannedRun:
     bucket = get_settings().work_bucket
     if not bucket:
         raise ConfigurationError("WORK_BUCKET is not set: the run's plan has nowhere to go (template.yaml sets it)")
-    planned = runwork.write_plan(store().s3, bucket, event.execution_id.rsplit(":", 1)[-1] or "run", run)
+    planned = runwork.write_plan(store().s3, bucket, event.execution_id, run)
     logger.info(
         "run planned",
         extra={"months": run.months, "businesses": [b.business for b in run.businesses], "units": planned.units,

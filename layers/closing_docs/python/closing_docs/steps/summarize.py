@@ -19,8 +19,11 @@ def summarize(event: SummarizeEvent) -> RunSummary:
     packs: list[str] = []
     indexes: list[str] = []
 
+    # A business with no units (e.g. every shop's API disabled) may leave no manifest: the plan says it had none.
+    plan = runwork.plan_location(event.results.bucket, event.execution_id)
+
     def businesses() -> Iterator[tuple[BusinessDone, Sequence[Outcome]]]:
-        for done, stream in runwork.business_results(store().s3, event.results):
+        for done, stream in runwork.business_results(store().s3, event.results, plan):
             outcomes = list(stream)  # one business at a time
             packs.extend(pack.update_all(store(), settings.prefix, outcomes, event.execution_id))
             indexes.extend(write_indexes(settings, [done.business]))
