@@ -12,15 +12,10 @@ from closing_docs.models import Campaign, CampaignBusiness, Job
 from closing_docs.planning import resolve_plan
 from closing_docs.request import ALLOWED
 from local.contract import ContractError, validate_request
+from local.template import load_template
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-KINDS = (
-    "closure-documents",
-    "closure-documents-detalization",
-    "goods-realization",
-    "united-marketplace-services",
-    "united-netting",
-)
+KINDS = tuple(reports.market())  # every Market kind of the catalog: a new kind is covered by the tests below
 
 
 def settings(**env: str) -> Settings:
@@ -36,7 +31,14 @@ def units(plan):
 
 
 def test_the_catalog_lists_the_five_kinds_of_the_pack():
-    assert tuple(reports.market()) == KINDS
+    pack = (
+        "closure-documents",
+        "closure-documents-detalization",
+        "goods-realization",
+        "united-marketplace-services",
+        "united-netting",
+    )
+    assert pack == KINDS
     assert {reports.get(k).scope for k in KINDS} == {"campaign", "business"}
     assert reports.names()[: len(KINDS)] == KINDS  # then the other systems' sources
     with pytest.raises(KeyError, match="allowed: closure-documents, "):
@@ -208,3 +210,13 @@ def test_too_many_units_say_what_to_split():
             settings(),
             discover=lambda business: shops(*range(1, 401)),
         )
+
+
+def test_the_template_s_reports_parameter_allows_exactly_the_catalog_s_market_kinds():
+    """The stack parameter Reports is checked by CloudFormation before ResolveInput sees it: its pattern and its
+    description list the catalog's Market kinds, no more, no fewer (a new kind's module fails this until added)."""
+    parameter = load_template()["Parameters"]["Reports"]
+    names = "|".join(KINDS)
+    assert parameter["AllowedPattern"] == f"^({names})(,({names}))*$"
+    described = parameter["ConstraintDescription"].replace("\n", " ")
+    assert all(kind in described for kind in KINDS)
