@@ -154,7 +154,8 @@ def _sent(direct: DirectEmulator) -> list:
     [
         (Fault(kind="timeout_after_send", seconds=60), "the invoice is created, its answer held", signal.SIGKILL),
         (Fault(kind="timeout_after_send", seconds=60), "the invoice is created, its answer held", signal.SIGTERM),
-        (Fault(kind="slow", seconds=3), "the request is in flight, not yet handled", signal.SIGKILL),
+        # held long enough that the kill lands while it is in flight, however slowly a busy machine polls the file
+        (Fault(kind="slow", seconds=10), "the request is in flight, not yet handled", signal.SIGKILL),
     ],
     ids=["held-answer-kill-9", "held-answer-sigterm", "in-flight-kill-9"],
 )
@@ -193,7 +194,9 @@ def test_a_runner_killed_at_any_point_never_sends_a_second_invoice_or_a_number_t
 def test_two_runners_with_one_state_file_make_one_invoice(tmp_path):
     numbers = tmp_path / "numbers.json"
     with DirectEmulator("direct-oauth-e4", "direct-master-0a", "acme", {11: "RUB"}) as direct:
-        direct.inject(Fault(kind="slow", seconds=2))  # the first runner holds the file while its answer is slow
+        # the first runner holds the file while its answer is slow: longer than a second runner takes to start
+        # (a Python with boto3 and moto to import, on a busy machine) and shorter than it waits (30 s)
+        direct.inject(Fault(kind="slow", seconds=10))
         first = _start(*_direct_args(direct, numbers))
         _until(lambda: numbers.exists())
         second = run(*_direct_args(direct, numbers))

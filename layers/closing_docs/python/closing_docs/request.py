@@ -46,8 +46,6 @@ from .months import MIN_MONTH, Month
 from .texts import MAX_QUOTED, excerpt
 from .unit import BUSINESS_PATTERN, MAX_ID, MonthField
 
-__all__ = ["MAX_QUOTED"]  # tests read it here, beside the other bounds of a start input
-
 MAX_CAMPAIGNS = 1000
 MAX_MONTHS = 60  # five years: the legal retention of these documents
 NAME_PATTERN = BUSINESS_PATTERN  # one safe pattern for every business name (unit.py): never ".", ".." or "/"

@@ -52,7 +52,7 @@ from ..errors import (
     SourceRefused,
     SourceUnavailable,
 )
-from ..texts import say
+from ..texts import excerpt, say
 from ..unit import Unit
 from . import Fetched, FetchedFile, Fetching, Planning, SourceKind, env, secret
 from ._http import TIMEOUT, USER_AGENT
@@ -107,19 +107,19 @@ def _money(amount: Any) -> tuple[Decimal | None, str]:
 def _payments(given: Any, field: str) -> list[tuple[int, Decimal, str]]:
     problem = f"{field}: must be {INPUTS['payments']}"
     if not isinstance(given, list) or not 1 <= len(given) <= MAX_PAYMENTS:
-        raise InvalidInput(f"{problem}; got {_excerpt(given)}")
+        raise InvalidInput(f"{problem}; got {excerpt(given)}")
     found: list[tuple[int, Decimal, str]] = []
     for item in given:
         if not isinstance(item, dict) or set(item) != {"campaignId", "sum", "currency"}:
-            raise InvalidInput(f"{problem}; got {_excerpt(item)}")
+            raise InvalidInput(f"{problem}; got {excerpt(item)}")
         campaign, amount, currency = item["campaignId"], item["sum"], item["currency"]
         if not isinstance(campaign, int) or isinstance(campaign, bool) or not 1 <= campaign < 2**63:
-            raise InvalidInput(f"{problem}; campaignId {_excerpt(campaign)} is not a positive integer")
+            raise InvalidInput(f"{problem}; campaignId {excerpt(campaign)} is not a positive integer")
         money, wrong = _money(amount)
         if money is None:
-            raise InvalidInput(f"{problem}; sum {_excerpt(amount)} of campaign {campaign} {wrong}")
+            raise InvalidInput(f"{problem}; sum {excerpt(amount)} of campaign {campaign} {wrong}")
         if currency not in CURRENCIES:
-            raise InvalidInput(f"{problem}; currency {_excerpt(currency)} of campaign {campaign} is not known")
+            raise InvalidInput(f"{problem}; currency {excerpt(currency)} of campaign {campaign} is not known")
         found.append((campaign, money, currency))
     if len({c for c, _, _ in found}) != len(found):
         raise InvalidInput(f"{problem}; a campaign is listed twice")
@@ -128,11 +128,6 @@ def _payments(given: Any, field: str) -> list[tuple[int, Decimal, str]]:
             f"{problem}; one invoice takes one currency, got {', '.join(sorted({c for *_, c in found}))}"
         )
     return sorted(found)
-
-
-def _excerpt(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _configured() -> list[dict[str, Any]]:
@@ -170,7 +165,7 @@ def plan(planning: Planning) -> list[Unit]:
     number = planning.inputs.get("invoiceNumber")
     if number is not None:
         if not isinstance(number, str) or not INVOICE_NUMBER.fullmatch(number):
-            raise InvalidInput(f"invoiceNumber: must be {INPUTS['invoiceNumber']}; got {_excerpt(number)}")
+            raise InvalidInput(f"invoiceNumber: must be {INPUTS['invoiceNumber']}; got {excerpt(number)}")
         if planning.force:
             raise InvalidInput(
                 "invoiceNumber: records an invoice that exists, and force creates a new one; give one of them"
@@ -354,7 +349,7 @@ def fetch(context: Fetching) -> Fetched:
         raise (SourceRefused if answer["error_code"] == 53 else InvoiceRefused)(text)
     if response.status_code != 200:
         raise unknown(f"HTTP {response.status_code}")
-    raise unknown(say("direct.unreadable", excerpt=_excerpt(response.text[:200], 120)))
+    raise unknown(say("direct.unreadable", excerpt=excerpt(response.text, 120)))
 
 
 def _is_link(value: Any) -> bool:
