@@ -458,7 +458,9 @@ def run_worker(mode: str, env: Mapping[str, str], args: Sequence[str], timeout: 
 
 def add_transfer_arguments(parser: argparse.ArgumentParser) -> None:
     """Options to try another TransferConfig in the workers than the one archive.py deploys."""
-    group = parser.add_argument_group("experiments (override closing_docs.archive.transfer_config() in the workers)")
+    group = parser.add_argument_group(
+        "experiments (override closing_docs.adapters.archive.transfer_config() in the workers)"
+    )
     group.add_argument("--part-mib", type=float, help="multipart_threshold and multipart_chunksize, MiB")
     group.add_argument("--concurrency", type=int, help="max_request_concurrency (parallel part uploads)")
     group.add_argument("--in-memory-parts", type=int, help="max_in_memory_upload_chunks")

@@ -67,7 +67,7 @@ class NonSeekable:
 
 
 def _report_step(ref: str, month: str) -> Any:
-    from closing_docs.models import ReportStep
+    from closing_docs.domain.models import ReportStep
 
     campaign_id, report_id = ref.split(":", 1)
     return ReportStep.model_validate(
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import boto3
     import requests
 
-    from closing_docs.archive import CHUNK_SIZE, transfer_config
+    from closing_docs.adapters.archive import CHUNK_SIZE, transfer_config
     from closing_docs.steps.archive import archive
 
     TRANSFER_CONFIG = transfer_config()  # noqa: N806 - the one object the step uploads with (cached)

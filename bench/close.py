@@ -52,7 +52,7 @@ def _worker(mode: str, pack: Path) -> None:
     began, cpu = time.perf_counter(), time.process_time()
     if mode == "close":
         from closing_docs.close import CloseInput, ReportFile, run
-        from closing_docs.months import Month
+        from closing_docs.domain.months import Month
 
         reports = [
             ReportFile.from_path(

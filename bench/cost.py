@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "closing_docs" / "python")]
 
 from bench.fanout import PACK, plan_order, replay  # noqa: E402
-from closing_docs import reports as report_kinds  # noqa: E402
+from closing_docs import kinds as report_kinds  # noqa: E402
 from local.aws import EmbeddedAws, _Function  # noqa: E402
 from local.emulator import MarketEmulator  # noqa: E402
 

@@ -50,9 +50,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "closing_docs" / "python")]
 
-from closing_docs import reports as report_kinds  # noqa: E402
-from closing_docs.models import ContractType  # noqa: E402
-from closing_docs.planning import interleave  # noqa: E402
+from closing_docs import kinds as report_kinds  # noqa: E402
+from closing_docs.domain.models import ContractType  # noqa: E402
+from closing_docs.plan.planning import interleave  # noqa: E402
 from local.aws import EmbeddedAws  # noqa: E402
 from local.emulator import MarketEmulator  # noqa: E402
 

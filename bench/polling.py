@@ -2,9 +2,9 @@
 
 For each generation time T and each estimate scenario, one Market emulator (real HTTP on 127.0.0.1, its own
 business and token, time-scaled so that T takes ``--real-seconds``, 4 s) generates one report, and the real
-policy (``closing_docs.polling``) is driven the way the state machine drives it: generate, Wait
+policy (``closing_docs.domain.polling``) is driven the way the state machine drives it: generate, Wait
 ``first_wait(estimate)``, reports/info, Wait ``next_wait(attempt, fresh estimate, elapsed)``, reports/info ...
-until DONE, all through the real ``closing_docs.market.MarketClient``. Recorded per report:
+until DONE, all through the real ``closing_docs.adapters.market.MarketClient``. Recorded per report:
 
 * calls: reports/info status checks (the Archive step's own fresh-link call is not a status check);
 * delay: emulated seconds from the report's readiness in the emulator (its ``created_at`` +
@@ -50,10 +50,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "layers" / "closing_docs" / "python") not in sys.path:
     sys.path.insert(0, str(ROOT / "layers" / "closing_docs" / "python"))
 
-from closing_docs import polling  # noqa: E402 - the layer directory is put on sys.path above
-from closing_docs.market import MarketClient  # noqa: E402
-from closing_docs.models import Job  # noqa: E402
-from closing_docs.reports import get as report_kind  # noqa: E402
+from closing_docs.adapters.market import MarketClient  # noqa: E402
+from closing_docs.domain import polling  # noqa: E402 - the layer directory is put on sys import path above
+from closing_docs.domain.models import Job  # noqa: E402
+from closing_docs.kinds import get as report_kind  # noqa: E402
 from local.emulator import MarketEmulator  # noqa: E402
 
 GENERATION_TIMES = (10.0, 60.0, 600.0, 3600.0)
@@ -319,7 +319,7 @@ def summarize(rows: Sequence[Row]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.polling",
-        description="Status calls per report and detection delay of the polling policy (closing_docs.polling) "
+        description="Status calls per report and detection delay of the polling policy (closing_docs.domain.polling) "
         "against the Market emulator over HTTP, for generation times T and estimate scenarios (right, 3x too low, "
         "missing, negative; stress: wrong or missing in reports/info too). Goals: calls <= 3 + log2(T/estimate), "
         "delay <= max(10 s, 10 % of T), >= 50x fewer calls than fixed 3-second polling at T = 1 h. Exit 1 when a "
@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         "--policy",
         choices=("new", "old"),
         default="new",
-        help="new: closing_docs.polling; old: the previous policy (10 s - 15 min, 10, 20, 40 ... s), for comparison",
+        help="new: closing_docs.domain.polling; old: the previous policy (10 s - 15 min, 10, 20, 40 ... s), to compare",
     )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     args = parser.parse_args(argv)
@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps([asdict(row) | {"calls_met": row.calls_met, "delay_met": row.delay_met} for row in rows]))
         return 0
-    print_table(rows, "closing_docs.polling" if args.policy == "new" else "old (before this change)")
+    print_table(rows, "closing_docs.domain.polling" if args.policy == "new" else "old (before this change)")
     ok = summarize(rows)
     print(f"({time.monotonic() - started:.1f} s real)")
     return 0 if ok else 1

@@ -384,7 +384,10 @@ class EmbeddedAws:
                 self._patch(owner, name, _atomically(getattr(owner, name)))
         if str(LAYER_DIR) not in sys.path:
             sys.path.insert(0, str(LAYER_DIR))
-        from closing_docs import market, pacing  # the layer's own pause before a 420's reset is a Retry delay too
+        from closing_docs.adapters import (
+            market,
+            pacing,  # the layer's own pause before a 420's reset is a Retry delay too
+        )
 
         scaled = _ScaledTime(self.time_scale)
         self._patch(market, "pause", scaled.sleep)
@@ -568,7 +571,7 @@ class EmbeddedAws:
     def _capture_logs(self) -> None:
         """Keep the functions' log lines too (once the handlers' shared Powertools Logger exists): wherever
         stdout points, :meth:`logs` has them."""
-        observability = sys.modules.get("closing_docs.observability")
+        observability = sys.modules.get("closing_docs.adapters.observability")
         if self._log_handler is None and observability is not None:
             logger = observability.logger
             self._log_handler = _Lines(self._log_lines)
@@ -642,5 +645,5 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 def _reset_layer_caches() -> None:
     """Forget settings, clients and the cached secret, as a new Lambda container would."""
-    if "closing_docs.wiring" in sys.modules:
-        sys.modules["closing_docs.wiring"].reset_caches()
+    if "closing_docs.steps.wiring" in sys.modules:
+        sys.modules["closing_docs.steps.wiring"].reset_caches()

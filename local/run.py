@@ -65,12 +65,12 @@ START_OPTIONS = {
 
 @functools.cache
 def _report_kinds() -> tuple[str, ...]:
-    """The layer's report catalog (closing_docs.reports): the runner knows no kind of its own."""
+    """The layer's report catalog (closing_docs.kinds): the runner knows no kind of its own."""
     if str(LAYER_DIR) not in sys.path:
         sys.path.insert(0, str(LAYER_DIR))
-    from closing_docs import reports
+    from closing_docs import kinds
 
-    return reports.names()
+    return kinds.names()
 
 
 # The runner waits as long as the state machine may run (scaled): a backfill of thousands of units takes hours.

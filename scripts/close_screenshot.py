@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "closing_docs" / "python")]
 from openpyxl import load_workbook  # noqa: E402
 
 from closing_docs.close import CloseInput, ReportFile, run  # noqa: E402
-from closing_docs.months import Month  # noqa: E402
+from closing_docs.domain.months import Month  # noqa: E402
 from local.emulator import truth  # noqa: E402
 
 SHEETS = 2  # the summary and the discrepancies: what the accountant opens first

@@ -16,8 +16,8 @@ TOKEN = "test-token-5f2c9a"  # the emulator's business token; must never show up
 TIME_SCALE = 0.005  # 1 emulated second = 5 ms: a 100 s report generates in half a second
 CAMPAIGNS = [1001, 1002, 1003]
 os.environ.setdefault("NOTICE_LANGUAGE", "en")  # for the layer called in-process, outside embedded AWS
-# Powertools' Metrics singleton (closing_docs.observability) takes its namespace when first imported: a unit test that
-# imports a step before any embedded stack must leave it one, or every later run's metrics fail to serialise.
+# Powertools' Metrics singleton (closing_docs.adapters.observability) takes its namespace when first imported: a unit
+# test that imports a step before any embedded stack must leave it one, or every later run's metrics fail to serialise.
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ClosingDocuments")
 
 

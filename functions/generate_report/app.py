@@ -1,7 +1,7 @@
-"""Generate: POST /v2/reports/closure-documents/generate for one campaign-month."""
+"""Generate: own the unit, then start its work (a Market report: POST its generate endpoint; a source: ready)."""
 
-from closing_docs.handler import lambda_step
-from closing_docs.models import GenerateStep
+from closing_docs.adapters.handler import lambda_step
+from closing_docs.domain.models import GenerateStep
 from closing_docs.steps.generate import generate
 
 lambda_handler = lambda_step(GenerateStep, generate)

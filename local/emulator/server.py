@@ -615,27 +615,36 @@ TABLE_KINDS: dict[str, TableKind] = {
 }
 """The table reports, by kind (= op) name."""
 
-OPS: tuple[str, ...] = ("generate", "info", "download", "campaigns", *TABLE_KINDS)
-"""Operations that can be counted and given faults. Unrouted requests are recorded with op ``"unknown"``."""
 
-RATE_LIMITS: dict[str, tuple[int, int]] = {
-    "generate": (1000, 3600),
-    "info": (100, 60),
-    "campaigns": (1000, 3600),
-    **{kind.name: kind.rate_limit for kind in TABLE_KINDS.values()},
-}
-"""Per op: (requests per window, window in emulated seconds), as the spec's x-resource-limit-config says.
-These are also the ops the parallel limit applies to."""
+def ops() -> tuple[str, ...]:
+    """Operations that can be counted and given faults. Unrouted requests are recorded with op ``"unknown"``."""
+    return ("generate", "info", "download", "campaigns", *TABLE_KINDS)
 
-_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("POST", re.compile(r"/v2/reports/closure-documents/generate"), "generate"),
-    *(("POST", re.compile(re.escape(kind.path)), kind.name) for kind in TABLE_KINDS.values()),
-    ("GET", re.compile(r"/v2/reports/info/(?P<id>[^/]{1,255})"), "info"),
-    ("GET", re.compile(r"/v2/campaigns"), "campaigns"),
-    ("GET", re.compile(r"/files/(?P<id>[^/]+)/(?P<name>[^/]+)"), "download"),
-)
-"""(method, path pattern, op); the op's handler is ``MarketEmulator._<op>``, or ``_generate_table`` for a table
-kind."""
+
+def default_rate_limits() -> dict[str, tuple[int, int]]:
+    """Per op: (requests per window, window in emulated seconds), as the spec's x-resource-limit-config says.
+    These are also the ops the parallel limit applies to."""
+    return {
+        "generate": (1000, 3600),
+        "info": (100, 60),
+        "campaigns": (1000, 3600),
+        **{kind.name: kind.rate_limit for kind in TABLE_KINDS.values()},
+    }
+
+
+def routes() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """(method, path pattern, op); the op's handler is ``MarketEmulator._<op>``, or ``_generate_table`` for a table
+    kind. An emulator takes the routes of :data:`TABLE_KINDS` as they are when it is made."""
+    return (
+        ("POST", re.compile(r"/v2/reports/closure-documents/generate"), "generate"),
+        *(("POST", re.compile(re.escape(kind.path)), kind.name) for kind in TABLE_KINDS.values()),
+        ("GET", re.compile(r"/v2/reports/info/(?P<id>[^/]{1,255})"), "info"),
+        ("GET", re.compile(r"/v2/campaigns"), "campaigns"),
+        ("GET", re.compile(r"/files/(?P<id>[^/]+)/(?P<name>[^/]+)"), "download"),
+    )
+
+
+OPS, RATE_LIMITS = ops(), default_rate_limits()  # of the kinds this module defines (the command line's help and checks)
 
 
 class MarketEmulator(HttpEmulator):
@@ -679,10 +688,12 @@ class MarketEmulator(HttpEmulator):
         handled (holding its parallel slot). ``info_estimates``: whether reports/info tells the time left."""
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
-        merged = {**RATE_LIMITS, **(rate_limits or {})}
+        self._routes, self._ops, defaults = routes(), ops(), default_rate_limits()
+        self._limited = tuple(defaults)
+        merged = {**defaults, **(rate_limits or {})}
         for op, (limit, period) in merged.items():
-            if op not in RATE_LIMITS:
-                raise ValueError(f"rate_limits: unknown op {op!r}; expected some of {tuple(RATE_LIMITS)}")
+            if op not in defaults:
+                raise ValueError(f"rate_limits: unknown op {op!r}; expected some of {tuple(defaults)}")
             if limit < 1 or period <= 0:
                 raise ValueError(f"rate_limits[{op!r}]: need at least 1 request per a positive window")
         for name, value in (("parallel_limit", parallel_limit), ("active_reports_limit", active_reports_limit)):
@@ -782,8 +793,8 @@ class MarketEmulator(HttpEmulator):
 
     def inject(self, op: str, *faults: Fault) -> None:
         """Queue faults for ``op`` (one of :data:`OPS`); each is consumed by one later call, in order."""
-        if op not in OPS:
-            raise ValueError(f"unknown op {op!r}; expected one of {OPS}")
+        if op not in self._ops:
+            raise ValueError(f"unknown op {op!r}; expected one of {self._ops}")
         for fault in faults:
             if fault.kind in ("expired", "flip") and op != "download":
                 raise ValueError(f"Fault(kind={fault.kind!r}) only applies to download")
@@ -793,8 +804,8 @@ class MarketEmulator(HttpEmulator):
         """Keep requests of these ops (some of :data:`RATE_LIMITS`) open after they are admitted, occupying their
         parallel slot, until :meth:`release` (or :meth:`stop`; at most ``HOLD_TIMEOUT`` real seconds)."""
         for op in ops:
-            if op not in RATE_LIMITS:
-                raise ValueError(f"cannot hold {op!r}; expected some of {tuple(RATE_LIMITS)}")
+            if op not in self._limited:
+                raise ValueError(f"cannot hold {op!r}; expected some of {self._limited}")
         with self._lock:
             for op in ops:
                 self._holds.setdefault(op, threading.Event())
@@ -978,7 +989,7 @@ class MarketEmulator(HttpEmulator):
 
     def _route(self, request: Request) -> tuple[str, Callable[[Request], _Reply]]:
         """(op, handler) for a request; unroutable ones are op "unknown" with a 404/405 handler."""
-        for method, pattern, op in _ROUTES:
+        for method, pattern, op in self._routes:
             match = pattern.fullmatch(request.path)
             if match is None:
                 continue

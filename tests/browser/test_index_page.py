@@ -25,9 +25,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from closing_docs import index, pack
-from closing_docs.archive import ArchiveStore
-from closing_docs.models import Outcome, Unit
+from closing_docs.adapters.archive import ArchiveStore
+from closing_docs.domain.models import Outcome, Unit
+from closing_docs.views import index, pack
 from tests.archived import PREFIX, archive, bucket, no_documents
 from tests.browser import chromium
 

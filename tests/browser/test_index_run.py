@@ -16,7 +16,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from closing_docs.months import Month
+from closing_docs.domain.months import Month
 from local.emulator import MarketEmulator
 from tests.browser import chromium
 from tests.conftest import TIME_SCALE, aws_maker

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from closing_docs.close import CloseInput, ReportFile, run
-from closing_docs.months import Month
+from closing_docs.domain.months import Month
 from local.emulator.truth import Truth, TruthFile
 
 SMALL = Truth(orders=40)

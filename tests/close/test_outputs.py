@@ -161,7 +161,7 @@ def test_a_callable_sink_gets_every_output(tmp_path: Path):
     import io
 
     from closing_docs.close import OUTPUTS, CloseInput, run
-    from closing_docs.months import Month
+    from closing_docs.domain.months import Month
 
     from .conftest import report_files
 

@@ -5,8 +5,9 @@ from email.utils import formatdate
 
 import pytest
 
-from closing_docs import reports
-from closing_docs.errors import (
+from closing_docs import kinds
+from closing_docs.adapters.market import MarketClient
+from closing_docs.domain.errors import (
     DownloadFailed,
     DownloadRefused,
     MarketBadRequest,
@@ -17,13 +18,12 @@ from closing_docs.errors import (
     MarketUnavailable,
     ReportNotFound,
 )
-from closing_docs.market import MarketClient
-from closing_docs.models import ContractType, GeneratedReport, Job
+from closing_docs.domain.models import ContractType, GeneratedReport, Job
 from local.contract import validate_exchange
 from local.emulator import Fault, MarketEmulator
 
 DECEMBER = "2025-12"
-ZIP = reports.get("closure-documents")
+ZIP = kinds.get("closure-documents")
 
 
 def closing_documents(client: MarketClient, campaign: int, types: list[ContractType] | None = None) -> GeneratedReport:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from closing_docs.months import Month
+from closing_docs.domain.months import Month
 from local.direct_state import load
 from local.sources.activeplatform import ActivePlatformEmulator
 from local.sources.direct import DirectEmulator, Fault

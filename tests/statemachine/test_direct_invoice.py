@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from closing_docs.months import Month
+from closing_docs.domain.months import Month
 from local.sources.direct import DirectEmulator, Fault, finance_token
 from tests.conftest import TOKEN, aws_maker
 
@@ -80,7 +80,7 @@ def test_a_rerun_or_a_second_start_creates_no_second_invoice_unless_forced(make,
 
 @pytest.mark.parametrize("fault", [Fault(kind="reset_after_send"), Fault(kind="timeout_after_send", seconds=3)])
 def test_a_lost_answer_is_never_retried_blindly(make, direct, monkeypatch, fault):
-    from closing_docs.sources import direct_invoice
+    from closing_docs.kinds.sources import direct_invoice
 
     monkeypatch.setattr(direct_invoice, "TIMEOUT", (2, 1))  # the read timeout, shorter than the held answer
     aws = make()

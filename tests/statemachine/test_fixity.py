@@ -51,7 +51,7 @@ def test_an_intact_archive_is_ok_and_says_so_with_a_zero(archived: EmbeddedAws):
 
 
 def test_one_byte_changed_behind_the_manifests_back_is_reported_naming_the_key(archived: EmbeddedAws, monkeypatch):
-    from closing_docs import fixity as module
+    from closing_docs.proof import fixity as module
 
     monkeypatch.setattr(module, "BATCH_MANIFESTS", 1)  # three batches: three child workflows from the work list
     s3, bucket = archived.client("s3"), archived.bucket
@@ -102,7 +102,7 @@ def test_a_manifest_whose_file_is_deleted_is_reported_missing(archived: Embedded
 def test_a_batch_whose_check_fails_is_reported_not_checked_and_a_folder_can_be_checked_alone(
     archived: EmbeddedAws, monkeypatch
 ):
-    from closing_docs import fixity as module
+    from closing_docs.proof import fixity as module
     from closing_docs.steps import fixity as steps
 
     monkeypatch.setattr(module, "BATCH_MANIFESTS", 1)

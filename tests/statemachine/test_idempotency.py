@@ -50,7 +50,7 @@ def test_two_executions_at_once_make_one_report_one_archive_one_archived_notice(
 
 def test_a_retried_generate_reuses_its_report_id(aws: EmbeddedAws, emulator: MarketEmulator):
     # imported here, as in Lambda: after the function's environment is set (Powertools reads it at import)
-    from closing_docs.models import GenerateStep, Job
+    from closing_docs.domain.models import GenerateStep, Job
     from closing_docs.steps.generate import generate
 
     emulator.active_reports_limit = None  # the deliberate new report below would wait for the first one
@@ -97,8 +97,8 @@ def test_two_claims_at_the_same_instant_make_one_owner(aws: EmbeddedAws, monkeyp
     """The lock is a conditional write: of two executions claiming a unit at once, one owns it and the other stands
     aside (IN_PROGRESS, no request), as DynamoDB guarantees. The two-executions test above failed 3 times in 10 on a
     loaded machine because moto checked a condition and wrote without a lock; embedded AWS now writes atomically."""
-    from closing_docs.claims import Claims
-    from closing_docs.wiring import table
+    from closing_docs.adapters.claims import Claims
+    from closing_docs.steps.wiring import table
 
     class BothRunning:  # the two claimants are running executions: neither lock may be taken over
         def describe_execution(self, executionArn: str) -> dict[str, str]:  # noqa: N803 (boto3's name)

@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from closing_docs.archive import workbook_sheets
+from closing_docs.adapters.zips import workbook_sheets
 from local.aws import EmbeddedAws
 from local.emulator import Fault, MarketEmulator
 from tests.conftest import TIME_SCALE, aws_maker

@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 import requests
 
-from closing_docs import market, texts
-from closing_docs.errors import (
+from closing_docs import kinds
+from closing_docs.adapters import market
+from closing_docs.adapters.market import MarketClient
+from closing_docs.domain import texts
+from closing_docs.domain.errors import (
     ConfigurationError,
     DocumentNotFound,
     DownloadFailed,
@@ -28,12 +31,11 @@ from closing_docs.errors import (
     SourceRefused,
     SourceUnavailable,
 )
-from closing_docs.market import MarketClient
-from closing_docs.models import Job
-from closing_docs.months import Month
-from closing_docs.reports import get
-from closing_docs.sources import Fetching, activeplatform, direct_invoice, ofd, secret
-from closing_docs.unit import Unit
+from closing_docs.domain.models import Job
+from closing_docs.domain.months import Month
+from closing_docs.domain.unit import Unit
+from closing_docs.kinds import get
+from closing_docs.kinds.sources import Fetching, activeplatform, direct_invoice, ofd, secret
 from local.emulator import Fault, MarketEmulator
 
 ZIP = get("closure-documents")
@@ -328,8 +330,8 @@ def test_a_source_without_its_secret_in_russian(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_download_that_is_not_a_zip(monkeypatch: pytest.MonkeyPatch):
-    from closing_docs.archive import list_documents
-    from closing_docs.errors import InvalidArchive
+    from closing_docs.adapters.zips import list_documents
+    from closing_docs.domain.errors import InvalidArchive
 
     body = b"<!DOCTYPE html><html>Service unavailable</html>"
     monkeypatch.setenv("NOTICE_LANGUAGE", "ru")
@@ -358,8 +360,8 @@ def test_a_download_that_is_not_a_zip(monkeypatch: pytest.MonkeyPatch):
     ],
 )
 def test_a_download_verified_on_the_way(monkeypatch, language, empty, not_zip, broke_off):
-    from closing_docs.archive import VerifyingReader
-    from closing_docs.errors import InvalidArchive
+    from closing_docs.adapters.zips import VerifyingReader
+    from closing_docs.domain.errors import InvalidArchive
 
     monkeypatch.setenv("NOTICE_LANGUAGE", language)
     with pytest.raises(InvalidArchive) as caught:
@@ -385,8 +387,8 @@ def test_a_lost_update(monkeypatch, language, expected):
 
     from botocore.exceptions import ClientError
 
-    from closing_docs.archive import ArchiveStore
-    from closing_docs.errors import PackConflict
+    from closing_docs.adapters.archive import ArchiveStore
+    from closing_docs.domain.errors import PackConflict
 
     class S3:
         exceptions = SimpleNamespace(ClientError=ClientError)
@@ -404,8 +406,8 @@ def api_keys(monkeypatch: pytest.MonkeyPatch, value: str, business: str | None =
     """The secrets parser on a secret holding ``value`` (Secrets Manager never called)."""
     from aws_lambda_powertools.utilities import parameters
 
-    from closing_docs import secrets
-    from closing_docs.config import Settings
+    from closing_docs.adapters import secrets
+    from closing_docs.domain.config import Settings
 
     monkeypatch.setattr(parameters, "get_secret", lambda name, **_: value)
     settings = Settings.model_validate(
@@ -473,8 +475,8 @@ def test_a_malformed_api_key_secret(monkeypatch, language, value, business, expe
 def test_an_api_key_secret_that_cannot_be_read(monkeypatch: pytest.MonkeyPatch):
     from aws_lambda_powertools.utilities import parameters
 
-    from closing_docs import secrets
-    from closing_docs.config import Settings
+    from closing_docs.adapters import secrets
+    from closing_docs.domain.config import Settings
 
     def unreadable(name: str, **_: Any) -> str:
         raise parameters.exceptions.GetParameterError("AccessDenied")
@@ -510,23 +512,28 @@ def test_an_api_key_secret_that_cannot_be_read(monkeypatch: pytest.MonkeyPatch):
 def test_a_report_without_a_file_to_archive(monkeypatch, language, no_file, no_report):
     from datetime import UTC, datetime
 
-    from closing_docs.config import Settings
-    from closing_docs.errors import MarketProtocolError
-    from closing_docs.models import ReportInfo, ReportRef, ReportStep
-    from closing_docs.steps import archive
+    from closing_docs.domain.config import Settings
+    from closing_docs.domain.errors import MarketProtocolError
+    from closing_docs.domain.models import ReportInfo, ReportRef
+    from closing_docs.kinds.work import Work
 
     class Client:
         def report_info(self, report_id: str) -> ReportInfo:
             return ReportInfo(status="FAILED", generation_requested_at=datetime(2026, 1, 5, tzinfo=UTC))
 
     settings = Settings.model_validate({"MARKET_API_KEY_SECRET": "k", "ARCHIVE_BUCKET": "b", "LOCK_TABLE": "t"})
-    monkeypatch.setattr(archive, "get_settings", lambda: settings)
-    monkeypatch.setattr(archive, "market", lambda business: Client())
     monkeypatch.setenv("NOTICE_LANGUAGE", language)
     job = Job(business="main", campaign_id=1001, month="2025-12")
+
+    def work(report: ReportRef | None) -> Work:
+        def nothing() -> None:  # no store, pacing or table is reached
+            return None
+
+        return Work(job, "e", settings, nothing, lambda business: Client(), nothing, nothing, report)  # type: ignore
+
     with pytest.raises(MarketProtocolError) as caught:
-        archive.archive(ReportStep(job=job, report=ReportRef(report_id="r-1", wait_seconds=0)))
+        kinds.of(job).fetch(work(ReportRef(report_id="r-1", wait_seconds=0)))
     assert str(caught.value) == no_file
     with pytest.raises(MarketProtocolError) as caught:
-        archive.archive(ReportStep(job=job))
-    assert str(caught.value) == job.title + no_report
+        kinds.of(job).fetch(work(None))
+    assert str(caught.value) == kinds.title(job) + no_report

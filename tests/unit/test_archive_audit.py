@@ -7,9 +7,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from closing_docs.audit import audit_plan, publish
-from closing_docs.errors import ConfigurationError
-from closing_docs.models import BusinessPlan, ContractType, Job, Limits, RunPlan, Unavailable
+from closing_docs import kinds
+from closing_docs.domain.errors import ConfigurationError
+from closing_docs.domain.models import BusinessPlan, ContractType, Job, Limits, RunPlan, Unavailable
+from closing_docs.proof.audit import audit_plan, publish
 from tests.archived import BUCKET, PREFIX, archive, bucket, no_documents
 
 MONTH = "2025-12"
@@ -37,8 +38,8 @@ def plan(*jobs: Job, unavailable: list[Unavailable] | None = None) -> RunPlan:
 
 
 def test_the_marker_sits_where_the_zip_would_be():
-    key = job(7, [INCOME, MARKETING]).archive_keys(PREFIX).marker
-    assert key == job(7, [INCOME, MARKETING]).archive_keys(PREFIX).file("zip").replace(".zip", ".no-documents.json")
+    key = kinds.keys(job(7, [INCOME, MARKETING]), PREFIX).marker
+    assert key == kinds.keys(job(7, [INCOME, MARKETING]), PREFIX).file("zip").replace(".zip", ".no-documents.json")
     assert key == "closing-documents/2025-12/main/7/closing-documents_7_2025-12_INCOME-MARKETING.no-documents.json"
 
 
@@ -75,8 +76,8 @@ def test_an_archive_of_all_contracts_covers_a_subset(store):
 def test_a_manifest_without_its_zip_or_with_another_size_is_missing(store):
     archive(store, job(1))
     archive(store, job(2), b"P" * 10)
-    store.s3.delete_object(Bucket=BUCKET, Key=job(1).archive_keys(PREFIX).file("zip"))  # the manifest stayed
-    store.s3.put_object(Bucket=BUCKET, Key=job(2).archive_keys(PREFIX).file("zip"), Body=b"P" * 9)  # replaced
+    store.s3.delete_object(Bucket=BUCKET, Key=kinds.keys(job(1), PREFIX).file("zip"))  # the manifest stayed
+    store.s3.put_object(Bucket=BUCKET, Key=kinds.keys(job(2), PREFIX).file("zip"), Body=b"P" * 9)  # replaced
     report = audit_plan(plan(job(1), job(2)), store, PREFIX)
 
     reasons = {i.campaign_id: i.reason for i in report.missing}
@@ -86,7 +87,7 @@ def test_a_manifest_without_its_zip_or_with_another_size_is_missing(store):
 
 def test_a_marker_of_a_report_that_kept_failing_is_no_evidence(store):
     no_documents(store, job(1), status="FAILED")
-    store.s3.put_object(Bucket=BUCKET, Key=job(2).archive_keys(PREFIX).marker, Body=b"not json")
+    store.s3.put_object(Bucket=BUCKET, Key=kinds.keys(job(2), PREFIX).marker, Body=b"not json")
     report = audit_plan(plan(job(1), job(2)), store, PREFIX)
 
     reasons = {i.campaign_id: i.reason for i in report.missing}

@@ -20,10 +20,11 @@ from moto import mock_aws
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
 
-from closing_docs import errors
-from closing_docs.archive import PART_SIZE, ArchiveStore, MiB
-from closing_docs.errors import InvalidInput
-from closing_docs.fixity import (
+from closing_docs.adapters.archive import PART_SIZE, ArchiveStore, MiB
+from closing_docs.domain import errors
+from closing_docs.domain.errors import InvalidInput
+from closing_docs.domain.models import Manifest, StoredFile
+from closing_docs.proof.fixity import (
     FixityProblem,
     FixityReport,
     archive_prefix,
@@ -31,7 +32,6 @@ from closing_docs.fixity import (
     check_manifest,
     fitted,
 )
-from closing_docs.models import Manifest, StoredFile
 from local.template import ROOT, load_template
 
 BUCKET = "archive"

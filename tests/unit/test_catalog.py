@@ -5,17 +5,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from closing_docs import reports
-from closing_docs.config import Settings
-from closing_docs.errors import InvalidInput
-from closing_docs.models import Campaign, CampaignBusiness, Job
-from closing_docs.planning import resolve_plan
-from closing_docs.request import ALLOWED
+from closing_docs import kinds
+from closing_docs.domain.config import Settings
+from closing_docs.domain.errors import ConfigurationError, InvalidInput
+from closing_docs.domain.models import Campaign, CampaignBusiness, Job
+from closing_docs.plan.planning import resolve_plan
+from closing_docs.plan.request import ALLOWED
 from local.contract import ContractError, validate_request
 from local.template import load_template
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-KINDS = tuple(reports.market())  # every Market kind of the catalog: a new kind is covered by the tests below
+KINDS = tuple(kinds.family("market"))  # every Market kind of the catalog: a new kind is covered by the tests below
 
 
 def settings(**env: str) -> Settings:
@@ -39,16 +39,16 @@ def test_the_catalog_lists_the_five_kinds_of_the_pack():
         "united-netting",
     )
     assert pack == KINDS
-    assert {reports.get(k).scope for k in KINDS} == {"campaign", "business"}
-    assert reports.names()[: len(KINDS)] == KINDS  # then the other systems' sources
+    assert {kinds.get(k).scope for k in KINDS} == {"campaign", "business"}
+    assert kinds.names()[: len(KINDS)] == KINDS  # then the other systems' sources
     with pytest.raises(KeyError, match="allowed: closure-documents, "):
-        reports.get("acts")
+        kinds.get("acts")
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("month", ["2025-02", "2024-12"])
 def test_every_kind_sends_a_body_the_official_spec_accepts(kind, month):
-    report = reports.get(kind)
+    report = kinds.get(kind)
     job = Job(business="main", kind=kind, campaign_id=1001, business_id=5001, month=month, contract_types=["OUTCOME"])
     query = "?format=FILE" if report.table else ""
     validate_request(
@@ -61,7 +61,7 @@ def test_every_kind_sends_a_body_the_official_spec_accepts(kind, month):
 
 def test_the_bodies_say_the_month_each_kind_s_way():
     feb = {"business": "main", "month": "2025-02", "campaign_id": 7, "business_id": 9}
-    body = {k: reports.get(k).body(Job(kind=k, contract_types=["INCOME"], **feb)) for k in KINDS}
+    body = {k: kinds.get(k).body(Job(kind=k, contract_types=["INCOME"], **feb)) for k in KINDS}
     assert body["closure-documents"] == {"campaignId": 7, "monthOfYear": {"year": 2025, "month": 2},
                                          "contractTypes": ["INCOME"]}  # fmt: skip
     assert body["closure-documents-detalization"] == {
@@ -79,23 +79,23 @@ def test_a_body_without_its_scope_fails_the_spec():
             "POST",
             "https://api.partner.market.yandex.ru/v2/reports/united-netting/generate",
             {"Api-Key": "t"},
-            json.dumps(reports.get("united-netting").body(job)).encode(),
+            json.dumps(kinds.get("united-netting").body(job)).encode(),
         )
 
 
 def test_closing_documents_keep_their_keys_and_lock_and_new_kinds_get_their_own():
     zip_job = Job(business="main", campaign_id=1001, month="2025-12")
-    keys = zip_job.archive_keys("closing-documents")
+    keys = kinds.keys(zip_job, "closing-documents")
     assert keys.file("zip") == "closing-documents/2025-12/main/1001/closing-documents_1001_2025-12_ALL.zip"
     assert keys.manifest == "closing-documents/2025-12/main/1001/closing-documents_1001_2025-12_ALL.manifest.json"
     assert zip_job.lock_key == "main#1001#2025-12#ALL"
     detail = Job(business="main", kind="closure-documents-detalization", campaign_id=1001, month="2025-12",
                  contract_types=["MARKETING"])  # fmt: skip
-    assert detail.archive_keys("p").file("xlsx") == (
+    assert kinds.keys(detail, "p").file("xlsx") == (
         "p/2025-12/main/1001/closure-documents-detalization_1001_2025-12_MARKETING.xlsx"
     )
     netting = Job(business="main", kind="united-netting", business_id=5001, month="2025-12")
-    assert netting.archive_keys("p").marker == "p/2025-12/main/united-netting_5001_2025-12.no-documents.json"
+    assert kinds.keys(netting, "p").marker == "p/2025-12/main/united-netting_5001_2025-12.no-documents.json"
     assert len({zip_job.lock_key, detail.lock_key, netting.lock_key}) == 3
 
 
@@ -111,7 +111,7 @@ def test_a_unit_serializes_its_month_as_yyyy_mm_and_reads_it_back():
 def test_a_title_fits_an_sns_subject_with_its_status():
     job = Job(business="b" * 64, kind="closure-documents-detalization", campaign_id=10**15, month="2025-07",
               contract_types=["MARKETING"])  # fmt: skip
-    assert len(f"{job.title}: ALREADY_ARCHIVED") < 100 and job.title.isascii()
+    assert len(f"{kinds.title(job)}: ALREADY_ARCHIVED") < 100 and kinds.title(job).isascii()
 
 
 def test_the_whole_pack_plans_every_kind_per_scope_and_contract_type():
@@ -197,8 +197,10 @@ def test_a_business_wide_kind_needs_campaigns_of_the_token_s_business():
 
 
 def test_an_unknown_configured_kind_is_a_configuration_error():
-    with pytest.raises(ValueError, match="must be unique kinds from closure-documents"):
-        settings(REPORTS="closure-documents,acts")
+    with pytest.raises(ValueError, match="must be unique kinds"):
+        settings(REPORTS="closure-documents,closure-documents")
+    with pytest.raises(ConfigurationError, match="REPORTS: unknown kinds acts; allowed: closure-documents, "):
+        resolve_plan({"month": "2025-12", "campaignIds": [11]}, NOW, settings(REPORTS="closure-documents,acts"))
 
 
 def test_too_many_units_say_what_to_split():

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from closing_docs import errors
+from closing_docs.domain import errors
 from local.template import ROOT, load_template
 
 ASL = json.loads((ROOT / "statemachine" / "closing_documents.asl.json").read_text())
@@ -121,7 +121,7 @@ def _fields(parameters: dict) -> set[str]:
 def test_the_unit_travels_whole_through_the_state_machine():
     """Python builds every notice, outcome and split part; the state machine carries them whole: no state of the
     unit's child workflow names a field of the unit, and one Announce publishes every unit's notice."""
-    from closing_docs.models import Announcement, Job, Outcome
+    from closing_docs.domain.models import Announcement, Job, Outcome
 
     child = ASL["States"]["EachBusiness"]["ItemProcessor"]["States"]["EachCampaignMonth"]["ItemProcessor"]["States"]
     unit_fields = set(Job(business="b", campaign_id=1, month="2025-01").wire())

@@ -4,10 +4,11 @@ is one safe pattern everywhere: never ".", "..", "/" or a control character (it 
 import pytest
 from pydantic import ValidationError
 
-from closing_docs.config import Settings
-from closing_docs.errors import ConfigurationError
-from closing_docs.models import CheckStep, GenerateStep, Job, ReportStep, ResolveEvent, SummarizeEvent
-from closing_docs.unit import Unit
+from closing_docs import kinds
+from closing_docs.domain.config import Settings
+from closing_docs.domain.errors import ConfigurationError
+from closing_docs.domain.models import CheckStep, GenerateStep, Job, ReportStep, ResolveEvent, SummarizeEvent
+from closing_docs.domain.unit import Unit
 
 JOB = {"business": "main", "kind": "closure-documents", "campaignId": 1001, "month": "2026-10", "force": False}
 REPORT = {"reportId": "r-1", "waitSeconds": 30, "requestedAt": "2026-11-02T10:00:00+00:00"}
@@ -46,7 +47,7 @@ def test_an_unknown_field_is_refused(model, event):
         (GenerateStep, {"job": JOB, "generation": "2"}),
         (GenerateStep, {"job": JOB, "executionId": 5}),
         (GenerateStep, {"job": {**JOB, "campaignId": 2**63}}),
-        (GenerateStep, {"job": {**JOB, "kind": "acts"}}),
+        (GenerateStep, {"job": {**JOB, "kind": "../acts"}}),  # a kind is a name (kinds.get names the allowed ones)
         (GenerateStep, {"job": {**JOB, "month": 202610}}),
         (CheckStep, {"job": JOB, "report": REPORT, "attempt": "1"}),
         (CheckStep, {"job": JOB, "report": {**REPORT, "waitSeconds": "30"}, "attempt": 1}),
@@ -83,7 +84,7 @@ def test_the_archive_step_invoked_directly_refuses_a_unit_that_would_leave_its_f
 
 
 def test_a_valid_unit_s_keys_stay_under_its_business_and_month():
-    keys = Unit.model_validate({k: v for k, v in JOB.items() if k != "force"}).archive_keys("closing-documents")
+    keys = kinds.keys(Unit.model_validate({k: v for k, v in JOB.items() if k != "force"}), "closing-documents")
     assert keys.manifest.startswith("closing-documents/2026-10/main/1001/") and ".." not in keys.manifest
 
 
@@ -93,7 +94,7 @@ def test_a_secret_with_an_unsafe_business_name_is_a_configuration_error(monkeypa
 
     from aws_lambda_powertools.utilities import parameters
 
-    from closing_docs import secrets
+    from closing_docs.adapters import secrets
 
     monkeypatch.setattr(parameters, "get_secret", lambda secret, **_: json.dumps({name: "ACMA:1"}))
     settings = Settings.model_validate({"MARKET_API_KEY_SECRET": "k", "ARCHIVE_BUCKET": "b", "LOCK_TABLE": "t"})

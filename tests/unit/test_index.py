@@ -17,9 +17,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from closing_docs import index, pack
-from closing_docs.archive import ArchiveStore
-from closing_docs.models import Outcome, Unit
+from closing_docs import kinds
+from closing_docs.adapters.archive import ArchiveStore
+from closing_docs.domain.models import Outcome, Unit
+from closing_docs.views import index, pack
 from tests.archived import BUCKET, PREFIX, archive, bucket, no_documents
 
 BUSINESS = "main"
@@ -131,7 +132,7 @@ def test_the_archive_is_the_truth_not_pack_json(store):
     archive(store, early)  # no pack.json for October
     archive(store, later)
     ran(store, (later, "ARCHIVED"))
-    store.s3.delete_object(Bucket=BUCKET, Key=later.archive_keys(PREFIX).file("zip"))  # the manifest stayed
+    store.s3.delete_object(Bucket=BUCKET, Key=kinds.keys(later, PREFIX).file("zip"))  # the manifest stayed
     ran(store, (gone, "ARCHIVED"))  # no manifest, no file
 
     built = index.collect(store, PREFIX, BUSINESS, now=NOW)
@@ -178,14 +179,14 @@ def test_pack_json_stands_for_manifests_older_than_it_and_newer_ones_are_read(st
     archive(store, december, report_id="r-second")  # the same bytes: the same size
     pack_written(datetime.now(UTC) - timedelta(minutes=1))
     built = index.collect(store, PREFIX, BUSINESS, now=NOW)
-    assert manifests_read() == sorted(job.archive_keys(PREFIX).manifest for job in (november, december))
+    assert manifests_read() == sorted(kinds.keys(job, PREFIX).manifest for job in (november, december))
     assert {r.month: r.report_id for r in built.rows} == {"2025-11": "r-nov", "2025-12": "r-second"}
 
     # a file whose size is not what pack.json says is read whatever the times
     manifest = archive(store, december, body=b"PK\x03\x04 again, and larger", report_id="r-third")
     pack_written(datetime.now(UTC) + timedelta(minutes=1))
     built = index.collect(store, PREFIX, BUSINESS, now=NOW)
-    assert manifests_read() == [december.archive_keys(PREFIX).manifest]
+    assert manifests_read() == [kinds.keys(december, PREFIX).manifest]
     row = next(r for r in built.rows if r.month == "2025-12")
     assert (row.report_id, row.sha256, row.size_bytes) == ("r-third", manifest.sha256, manifest.size_bytes)
 
@@ -403,7 +404,7 @@ def test_every_value_the_template_shows_is_escaped():
 def test_jinja2_is_imported_only_to_render_the_page():
     """Cold start: importing the index (SummarizeRun does) leaves Jinja2 alone; the first page rendered imports it."""
     code = (
-        "import sys; from datetime import UTC, datetime; from closing_docs import index\n"
+        "import sys; from datetime import UTC, datetime; from closing_docs.views import index\n"
         "print('jinja2' in sys.modules)\n"
         "index.render_html(index.ArchiveIndex('b', 'p', [], [], datetime.now(UTC)))\n"
         "print('jinja2' in sys.modules)\n"

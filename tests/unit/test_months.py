@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from closing_docs.months import Month
+from closing_docs.domain.months import Month
 
 MSK = timezone(timedelta(hours=3))
 

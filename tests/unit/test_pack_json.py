@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from closing_docs import pack
-from closing_docs.archive import ArchiveStore
-from closing_docs.errors import PackConflict
-from closing_docs.models import Job, Outcome
+from closing_docs.adapters.archive import ArchiveStore
+from closing_docs.domain.errors import PackConflict
+from closing_docs.domain.models import Job, Outcome
+from closing_docs.views import pack
 from tests.archived import PREFIX, archive, bucket, no_documents
 
 MONTH = "2025-12"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from closing_docs import runwork
-from closing_docs.config import Settings
-from closing_docs.errors import ChildWorkflowsFailed, InvalidInput
-from closing_docs.limits import EXECUTION_DAYS, MAX_BUSINESSES
-from closing_docs.models import Campaign, CampaignBusiness, Job, Written
-from closing_docs.planning import resolve_plan
+from closing_docs.adapters import runwork
+from closing_docs.domain.config import Settings
+from closing_docs.domain.errors import ChildWorkflowsFailed, InvalidInput
+from closing_docs.domain.models import Campaign, CampaignBusiness, Job, Written
+from closing_docs.plan.limits import EXECUTION_DAYS, MAX_BUSINESSES
+from closing_docs.plan.planning import resolve_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ["closure-documents", "closure-documents-detalization", "goods-realization", "united-marketplace-services",

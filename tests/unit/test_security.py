@@ -14,7 +14,7 @@ import pytest
 from botocore.config import Config
 from moto import mock_aws
 
-from closing_docs.archive import ArchiveStore, MiB
+from closing_docs.adapters.archive import ArchiveStore, MiB
 from local.template import ROOT, Resolver, load_template
 
 TEMPLATE = load_template()
@@ -658,9 +658,9 @@ def test_the_direct_archive_role_reaches_only_directs_own_lock_table_items():
 def test_the_direct_code_uses_only_what_its_lock_table_statements_allow():
     from fnmatch import fnmatchcase
 
-    from closing_docs.sources import direct_invoice
+    from closing_docs.kinds.sources import direct_invoice
 
-    source = (ROOT / "layers/closing_docs/python/closing_docs/sources/direct_invoice.py").read_text()
+    source = (ROOT / "layers/closing_docs/python/closing_docs/kinds/sources/direct_invoice.py").read_text()
     used = {
         f"dynamodb:{''.join(w.title() for w in op.split('_'))}" for op in re.findall(r"table\.(\w+_item)\(", source)
     }

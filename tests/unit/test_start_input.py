@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from closing_docs.config import Settings
-from closing_docs.errors import InvalidInput
-from closing_docs.limits import BUSINESS_DAYS, EXECUTION_DAYS, REPORT_SECONDS
-from closing_docs.models import Campaign, CampaignBusiness
-from closing_docs.planning import resolve_plan
-from closing_docs.request import ALLOWED
+from closing_docs.domain.config import Settings
+from closing_docs.domain.errors import InvalidInput
+from closing_docs.domain.models import Campaign, CampaignBusiness
+from closing_docs.plan.limits import BUSINESS_DAYS, EXECUTION_DAYS, REPORT_SECONDS
+from closing_docs.plan.planning import resolve_plan
+from closing_docs.plan.request import ALLOWED
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 

@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from closing_docs.config import Settings
-from closing_docs.errors import InvalidInput
-from closing_docs.models import Campaign, CampaignBusiness
-from closing_docs.months import MIN_MONTH, Month
-from closing_docs.planning import resolve_plan
-from closing_docs.request import MAX_INPUT_BYTES
-from closing_docs.texts import MAX_QUOTED
+from closing_docs.domain.config import Settings
+from closing_docs.domain.errors import InvalidInput
+from closing_docs.domain.models import Campaign, CampaignBusiness
+from closing_docs.domain.months import MIN_MONTH, Month
+from closing_docs.domain.texts import MAX_QUOTED
+from closing_docs.plan.planning import resolve_plan
+from closing_docs.plan.request import MAX_INPUT_BYTES
 
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)  # Moscow: 2026-12; the current month is 2026-12
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from closing_docs.config import Settings
-from closing_docs.errors import InvalidInput
-from closing_docs.planning import resolve_plan
-from closing_docs.request import ALLOWED
+from closing_docs.domain.config import Settings
+from closing_docs.domain.errors import InvalidInput
+from closing_docs.plan.planning import resolve_plan
+from closing_docs.plan.request import ALLOWED
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 CONFIG = Settings.model_validate({"MARKET_API_KEY_SECRET": "s", "ARCHIVE_BUCKET": "b", "LOCK_TABLE": "t"})

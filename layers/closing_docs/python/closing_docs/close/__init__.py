@@ -10,9 +10,9 @@ Pure and AWS-free: the caller opens the files and gives a sink; nothing here imp
 
 from __future__ import annotations
 
-from .model import CloseInput, CloseResult, ReportFile
-from .notice import CloseNotice
-from .notice import render as render_notice
-from .run import OUTPUTS, run, wanted
+from closing_docs.close.model import CloseInput, CloseResult, ReportFile
+from closing_docs.close.notice import CloseNotice
+from closing_docs.close.notice import render as render_notice
+from closing_docs.close.run import OUTPUTS, run, wanted
 
 __all__ = ["OUTPUTS", "CloseInput", "CloseNotice", "CloseResult", "ReportFile", "render_notice", "run", "wanted"]

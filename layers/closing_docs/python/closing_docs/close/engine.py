@@ -15,12 +15,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .ledger import Ledger, text
-from .model import DETALIZATION, KINDS, NETTING, REALIZATION, SERVICES, CheckResult, CloseInput, Finding, ReportFile
-from .reader import Header, Member, drift_of, members, padded
-from .schema import ReportLayout, SheetLayout, layout
-from .texts import say
-from .values import (
+from closing_docs.close.ledger import Ledger, text
+from closing_docs.close.model import (
+    DETALIZATION,
+    KINDS,
+    NETTING,
+    REALIZATION,
+    SERVICES,
+    CheckResult,
+    CloseInput,
+    Finding,
+    ReportFile,
+)
+from closing_docs.close.reader import Header, Member, drift_of, members, padded
+from closing_docs.close.schema import ReportLayout, SheetLayout, layout
+from closing_docs.close.texts import say
+from closing_docs.close.values import (
     AGGREGATE_TOLERANCE,
     RATE_KEYS,
     ROW_TOLERANCE,

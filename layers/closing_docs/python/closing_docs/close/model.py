@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from ..months import Month
+from closing_docs.domain.months import Month
 
 NETTING = "united-netting"
 REALIZATION = "goods-realization"
@@ -84,7 +84,7 @@ class Finding:
         return abs(self.residual) if self.residual is not None else 0
 
     def as_json(self) -> dict[str, Any]:
-        from .values import amount
+        from closing_docs.close.values import amount
 
         return {
             "report": self.report,

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .texts import say
-from .values import rate_label
+from closing_docs.close.texts import say
+from closing_docs.close.values import rate_label
 
 FINDINGS_PER_CHECK = 5
 """The largest findings named per FAIL/WARN check; the rest are in checks.json and close.xlsx."""

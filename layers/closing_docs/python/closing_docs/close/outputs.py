@@ -8,12 +8,12 @@ import json
 from decimal import Decimal
 from typing import IO, Any
 
-from .engine import Engine
-from .ledger import text
-from .model import CheckResult
-from .texts import say
-from .values import RATE_KEYS, ZERO, amount, iso_date, kopecks, month_of, rate_label, vat_of
-from .xlsx import Cell, Workbook
+from closing_docs.close.engine import Engine
+from closing_docs.close.ledger import text
+from closing_docs.close.model import CheckResult
+from closing_docs.close.texts import say
+from closing_docs.close.values import RATE_KEYS, ZERO, amount, iso_date, kopecks, month_of, rate_label, vat_of
+from closing_docs.close.xlsx import Cell, Workbook
 
 _RANK = {"OK": 0, "WARN": 1, "FAIL": 2}
 

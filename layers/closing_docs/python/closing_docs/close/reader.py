@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
-from .schema import ReportLayout, SheetLayout
+from closing_docs.close.schema import ReportLayout, SheetLayout
 
 csv.field_size_limit(16 * 1024 * 1024)
 

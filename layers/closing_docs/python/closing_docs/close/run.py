@@ -7,10 +7,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from .engine import Engine
-from .ledger import Ledger
-from .model import KINDS, CloseInput, CloseResult
-from .outputs import checks_json, close_xlsx, dump_json, payment_orders_csv, sales_returns_xlsx, services_xlsx
+from closing_docs.close.engine import Engine
+from closing_docs.close.ledger import Ledger
+from closing_docs.close.model import KINDS, CloseInput, CloseResult
+from closing_docs.close.outputs import (
+    checks_json,
+    close_xlsx,
+    dump_json,
+    payment_orders_csv,
+    sales_returns_xlsx,
+    services_xlsx,
+)
 
 OUTPUTS: tuple[str, ...] = (
     "ledger.csv",

@@ -2,39 +2,20 @@
 
 ``resolve`` (ResolveInput), ``generate`` (GenerateReport), ``check`` (CheckReport), ``archive`` (ArchiveReport),
 ``summarize`` (SummarizeRun), ``audit`` (AuditArchive). A handler imports only its own step's module, so a cold
-start loads only what that step needs (bench/coldstart.py). The clients they share are in ``wiring``.
+start loads only what that step needs (bench/coldstart.py). The clients they share, and what a kind's work
+and the plan get, are built in ``wiring`` (the one place that knows them all).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from ..config import get_settings
-from ..models import JobStep, RunPlan
-from ..observability import logger
-from ..secrets import api_keys
-from ..wiring import market, store
+from closing_docs.adapters.observability import logger
+from closing_docs.domain.models import JobStep
 
 
 def log_keys(step: JobStep, **extra: Any) -> None:
     job = step.job
     logger.thread_safe_append_keys(
         business=job.business, kind=job.kind, campaign_id=job.campaign_id, month=str(job.month), **extra
-    )
-
-
-def plan(start_input: object, start_time: datetime) -> RunPlan:
-    """The units a start input means: businesses from the secret, campaigns given, configured or listed by
-    GET /v2/campaigns, crossed with the months and report kinds (the run and the audit plan alike)."""
-    from ..planning import resolve_plan
-
-    settings = get_settings()
-    return resolve_plan(
-        start_input,
-        start_time,
-        settings,
-        lambda: list(api_keys(settings)),
-        lambda name: market(name).campaigns(),
-        lambda key: store().read(key),
     )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..audit import audit_plan, publish
-from ..config import get_settings
-from ..models import AuditEvent, AuditReport
-from ..observability import logger, metrics
-from ..wiring import sns, store
-from . import plan
+from closing_docs.adapters.observability import logger, metrics
+from closing_docs.domain.config import get_settings
+from closing_docs.domain.models import AuditEvent, AuditReport
+from closing_docs.proof.audit import audit_plan, publish
+from closing_docs.steps.wiring import plan, sns, store
 
 
 def audit(event: AuditEvent) -> AuditReport:

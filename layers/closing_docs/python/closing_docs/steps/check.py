@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from .. import notices, polling
-from ..config import get_settings
-from ..errors import ReportFailed, ReportTooLarge
-from ..models import Announcement, CheckStep, ContractType, NoDocumentsMarker, ReportInfo, ReportState
-from ..observability import logger, metrics
-from ..texts import say
-from ..wiring import market, store
-from . import log_keys
+from closing_docs import kinds
+from closing_docs.adapters.observability import logger, metrics
+from closing_docs.domain import polling
+from closing_docs.domain.config import get_settings
+from closing_docs.domain.errors import ReportFailed, ReportTooLarge
+from closing_docs.domain.models import Announcement, CheckStep, ContractType, NoDocumentsMarker, ReportInfo, ReportState
+from closing_docs.domain.texts import say
+from closing_docs.steps import log_keys
+from closing_docs.steps.wiring import market, store
+from closing_docs.views import notices
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def decide(info: ReportInfo, *, days_left: int, recheck_days: int, elapsed: floa
 def _failure_message(step: CheckStep, sub_status: str | None) -> str:
     known = sub_status in ("TOO_LARGE", "RESOURCE_NOT_FOUND")
     hint = say(f"hint.{sub_status}" if known else "hint.other", campaign=step.job.campaign_id)
-    return say("report_failed", report=step.report.report_id, title=step.job.title, hint=hint)
+    return say("report_failed", report=step.report.report_id, title=kinds.title(step.job), hint=hint)
 
 
 def check(step: CheckStep) -> ReportState:
@@ -59,7 +61,7 @@ def check(step: CheckStep) -> ReportState:
     info = market(step.job.business).report_info(step.report.report_id)
     metrics.add_metric(name="StatusPolls", unit="Count", value=1)
     logger.info("report status", extra={"status": info.status, "sub_status": info.sub_status, "attempt": step.attempt})
-    rechecks = step.job.report_kind.rechecks
+    rechecks = kinds.of(step.job).rechecks
     decision = decide(
         info,
         days_left=step.days_left if rechecks else 0,
@@ -68,7 +70,7 @@ def check(step: CheckStep) -> ReportState:
         attempt=step.attempt,
     )
     if decision.state == "TOO_LARGE":
-        if step.job.report_kind.contract_types != "set":
+        if kinds.of(step.job).contract_types != "set":
             raise ReportFailed(_failure_message(step, "TOO_LARGE"))
         types = step.job.contract_types or list(ContractType)
         if len(types) < 2:  # one contract type is as small as it gets
@@ -100,6 +102,7 @@ def _record_no_documents(
     job, report_id, settings = step.job, step.report.report_id, get_settings()
     marker = NoDocumentsMarker(
         **job.identity(),
+        title=kinds.title(job),
         report_id=report_id,
         report_status=last_status,
         sub_status=info.sub_status,
@@ -107,7 +110,7 @@ def _record_no_documents(
         execution_id=step.execution_id,
         source_api=settings.api_url,
     )
-    key = job.archive_keys(settings.prefix).marker
+    key = kinds.keys(job, settings.prefix).marker
     store().write_json(key, marker)
     logger.info("no documents recorded", extra={"key": key})
     if rechecks and step.recheck_days:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from .. import notices
-from ..models import Announcement, FailureStep
-from ..texts import say
-from . import log_keys
+from closing_docs.domain.models import Announcement, FailureStep
+from closing_docs.domain.texts import say
+from closing_docs.steps import log_keys
+from closing_docs.views import notices
 
 REPORT_TIMEOUT = "ReportTimeout"  # the state machine's own error: the report was never ready (MaxStatusChecks)
 

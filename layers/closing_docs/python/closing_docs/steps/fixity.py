@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..archive import ArchiveStore
-from ..config import get_settings
-from ..fixity import (
+from closing_docs.adapters.archive import ArchiveStore
+from closing_docs.adapters.observability import logger, metrics
+from closing_docs.domain.config import get_settings
+from closing_docs.proof.fixity import (
     FixityBatch,
     FixityBatchDone,
     FixityReport,
@@ -21,14 +22,13 @@ from ..fixity import (
     publish,
     result_key,
 )
-from ..observability import logger, metrics
-from ..wiring import sns, store
+from closing_docs.steps.wiring import bucket_store, sns, store
 
 
 @lru_cache(maxsize=4)
 def _work(bucket: str) -> ArchiveStore:
     """The fixity work bucket (work lists, results, reports), through the archive's S3 client."""
-    return ArchiveStore(store().s3, bucket)
+    return bucket_store(bucket)
 
 
 def list_archive(event: FixityStart) -> FixityWork:

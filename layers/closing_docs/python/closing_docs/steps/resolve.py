@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from .. import runwork
-from ..config import get_settings
-from ..errors import ConfigurationError, InvalidInput
-from ..models import PlannedRun, ResolveEvent
-from ..observability import logger
-from ..wiring import store
-from . import plan
+from closing_docs.adapters import runwork
+from closing_docs.adapters.observability import logger
+from closing_docs.domain.config import get_settings
+from closing_docs.domain.errors import ConfigurationError, InvalidInput
+from closing_docs.domain.models import PlannedRun, ResolveEvent
+from closing_docs.steps.wiring import plan, s3
 
 
 def resolve(event: ResolveEvent) -> PlannedRun:
     """Validate the start input, then list the units to archive for each business (a business with no campaign
     ids given or configured has its shops listed by GET /v2/campaigns), and write them to the work bucket under
     runs/<execution name>/: the state machine carries only where they are."""
-    from ..request import bounded
+    from closing_docs.plan.request import bounded
 
     try:
         run = plan(event.input, event.start_time)
@@ -27,7 +26,7 @@ def resolve(event: ResolveEvent) -> PlannedRun:
     bucket = get_settings().work_bucket
     if not bucket:
         raise ConfigurationError("WORK_BUCKET is not set: the run's plan has nowhere to go (template.yaml sets it)")
-    planned = runwork.write_plan(store().s3, bucket, event.execution_id, run)
+    planned = runwork.write_plan(s3(), bucket, event.execution_id, run)
     logger.info(
         "run planned",
         extra={"months": run.months, "businesses": [b.business for b in run.businesses], "units": planned.units,

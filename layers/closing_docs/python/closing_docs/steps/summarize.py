@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from .. import index, notices, pack, runwork
-from ..config import Settings, get_settings
-from ..models import BusinessDone, Outcome, RunSummary, SummarizeEvent
-from ..observability import logger, metrics
-from ..wiring import store
+from closing_docs.adapters import runwork
+from closing_docs.adapters.observability import logger, metrics
+from closing_docs.domain.config import Settings, get_settings
+from closing_docs.domain.models import BusinessDone, Outcome, RunSummary, SummarizeEvent
+from closing_docs.steps.wiring import s3, store
+from closing_docs.views import index, notices, pack
 
 
 def summarize(event: SummarizeEvent) -> RunSummary:
@@ -23,7 +24,7 @@ def summarize(event: SummarizeEvent) -> RunSummary:
     plan = runwork.plan_location(event.results.bucket, event.execution_id)
 
     def businesses() -> Iterator[tuple[BusinessDone, Sequence[Outcome]]]:
-        for done, stream in runwork.business_results(store().s3, event.results, plan):
+        for done, stream in runwork.business_results(s3(), event.results, plan):
             outcomes = list(stream)  # one business at a time
             packs.extend(pack.update_all(store(), settings.prefix, outcomes, event.execution_id))
             indexes.extend(write_indexes(settings, [done.business]))
