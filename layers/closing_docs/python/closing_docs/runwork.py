@@ -57,6 +57,7 @@ def write_plan(s3: Any, bucket: str, execution_id: str, plan: RunPlan) -> Planne
             unavailable=business.unavailable,
             units=_put(s3, bucket, f"{prefix}units/{number}.json", [job.wire() for job in business.jobs]),
             count=len(business.jobs),
+            close_months=business.close_months,
         ).wire()
         for number, business in enumerate(plan.businesses)
     ]

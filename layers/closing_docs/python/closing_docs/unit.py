@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     Field,
     PlainSerializer,
     PlainValidator,
+    SerializerFunctionWrapHandler,
     StrictInt,
     StrictStr,
     WithJsonSchema,
     computed_field,
+    model_serializer,
 )
 
 from . import reports
@@ -100,6 +102,21 @@ class Unit(Wire):
     scope: Annotated[StrictStr, Field(pattern=SCOPE_PATTERN)] | None = None  # a source's own scope (a document key...)
     month: MonthField
     contract_types: list[ContractType] | None = None  # None: all contracts (or the kind has none)
+    # "CSV": the CSV twin (format=CSV) of a table report the deployment archives as XLSX or JSON, which the month's
+    # close reads; its own lock key and keys (<stem>.csv.zip beside <stem>.xlsx). None: the deployment's ReportFormat.
+    twin: Literal["CSV"] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_twin(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """``twin`` is written only for a twin: every other unit's JSON stays as it was."""
+        data = handler(self)
+        if self.twin is None and isinstance(data, dict):
+            data.pop("twin", None)
+        return data
+
+    def file_format(self, deployed: str) -> str:
+        """The ``format`` this unit's table report is asked for in: its own (a twin), else the deployment's."""
+        return self.twin or deployed
 
     @property
     def report_kind(self) -> reports.Kind:
@@ -131,7 +148,8 @@ class Unit(Wire):
         """The item that makes one execution at a time own this unit (see claims.py)."""
         if self.kind == reports.DEFAULT_KIND:  # the key closing documents have always had
             return f"{self.business}#{self.campaign_id}#{self.month}#{self.types_label}"
-        return f"{self.business}#{self.kind}#{self.scope_label}#{self.month}#{self.types_label}"
+        twin = f"#{self.twin}" if self.twin else ""
+        return f"{self.business}#{self.kind}#{self.scope_label}#{self.month}#{self.types_label}{twin}"
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -147,18 +165,21 @@ class Unit(Wire):
         else:
             scope = self.scope or ""
         types = f" ({self.types_label})" if self.contract_types and self.report_kind.contract_types else ""
+        types += f" ({self.twin})" if self.twin else ""
         label = self.report_kind.display(language())
         title = say("title", label=label, month=self.month, business=self.business, scope=scope).rstrip(" ,") + types
         return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 3] + "..."
 
     def archive_keys(self, prefix: str) -> ArchiveKeys:
-        """Deterministic keys: ``<prefix>/<YYYY-MM>/<business>[/<campaignId>]/<stem>...``."""
+        """Deterministic keys: ``<prefix>/<YYYY-MM>/<business>[/<campaignId>]/<stem>...``; a CSV twin's stem ends
+        with ``.csv`` (``<stem>.csv.zip`` beside ``<stem>.xlsx``)."""
         folder = month_folder(prefix, self.month, self.business)
         if self.report_kind.scope == "campaign":
             folder = f"{folder}/{self.campaign_id}"
         elif self.report_kind.scope == "source":
             folder = f"{folder}/{self.kind}"
-        return ArchiveKeys(f"{folder}/{self.report_kind.file_stem(self)}")
+        twin = f".{self.twin.lower()}" if self.twin else ""
+        return ArchiveKeys(f"{folder}/{self.report_kind.file_stem(self)}{twin}")
 
     def identity(self) -> dict[str, Any]:
         """The unit's own fields (to build the models that extend it)."""

@@ -1,8 +1,9 @@
 """The pipeline's steps: one module per Lambda function, each with one function taking and returning a model.
 
 ``resolve`` (ResolveInput), ``generate`` (GenerateReport), ``check`` (CheckReport), ``archive`` (ArchiveReport),
-``summarize`` (SummarizeRun), ``audit`` (AuditArchive). A handler imports only its own step's module, so a cold
-start loads only what that step needs (bench/coldstart.py). The clients they share are in ``wiring``.
+``close`` (CloseMonth: the month's close), ``summarize`` (SummarizeRun), ``audit`` (AuditArchive). A handler imports
+only its own step's module, so a cold start loads only what that step needs (bench/coldstart.py). The clients they
+share are in ``wiring``.
 """
 
 from __future__ import annotations

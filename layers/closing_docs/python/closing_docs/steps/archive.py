@@ -62,7 +62,8 @@ def _archive_report(step: ReportStep, kind: ReportKind) -> Notice:
     logger.info("downloading", extra={"download_host": host})
     chunks, length = client.download(info.file, CHUNK_SIZE)
     keys = job.archive_keys(settings.prefix)
-    xlsx = kind.table and settings.report_format == "FILE"
+    report_format = job.file_format(settings.report_format)  # a CSV twin's own, else the deployment's
+    xlsx = kind.table and report_format == "FILE"
     stored = store().store_zip(
         keys.file("xlsx" if xlsx else "zip"), chunks, length, _XLSX if xlsx else "application/zip"
     )
@@ -75,8 +76,8 @@ def _archive_report(step: ReportStep, kind: ReportKind) -> Notice:
         version_id=stored.version_id,
         documents=stored.documents,
         request=kind.body(job),
-        format=settings.report_format if kind.table else None,
-        sheets=_sheets(stored, settings.report_format) if kind.table else None,
+        format=report_format if kind.table else None,
+        sheets=_sheets(stored, report_format) if kind.table else None,
         generation_requested_at=info.generation_requested_at,
         generation_finished_at=info.generation_finished_at,
         archived_at=datetime.now(UTC),

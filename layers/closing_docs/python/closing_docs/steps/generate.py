@@ -43,7 +43,7 @@ def generate(step: GenerateStep) -> Generated:
     if (wait := pacing().wait_seconds(job.business, job.kind)) > 0:
         logger.info("waiting for Yandex's window for this report kind", extra={"wait_seconds": ceil(wait)})
         return Generated(outcome="PACED", lock_key=key, wait_seconds=ceil(wait))
-    params = {"format": settings.report_format} if kind.table else None
+    params = {"format": job.file_format(settings.report_format)} if kind.table else None
     generation = market(job.business).generate(kind.path, kind.body(job), params)
     claims().record_report(key, step.execution_id, generation.report.report_id, step.generation)
     pacing().record(job.business, job.kind, generation.window)
