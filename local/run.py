@@ -1,7 +1,7 @@
 """Run the monthly pipeline on this machine: the real state machine and handlers on embedded AWS.
 
     .venv/bin/python -m local.run [--month YYYY-MM | --months FROM..TO | --months M1,M2] [--campaign-id N ...]
-                        [--report KIND ...] [--business NAME ...] [--contract-type T ...] [--force]
+                        [--report KIND ...] [--business NAME ...] [--contract-type T ...] [--force] [--no-close]
                         [--event FILE] [--notice-mode MODE] [--report-format FILE|CSV|JSON] [--language ru|en]
                         [--businesses N] [--shops N] [--api-url URL] [--api-key KEY] [--out DIR]
                         [--time-scale F] [--json] [--quiet] [--log FILE]
@@ -55,6 +55,7 @@ START_OPTIONS = {
     "contract_types": "--contract-type",
     "reports": "--report",
     "force": "--force",
+    "no_close": "--no-close",
     "reseller_id": "--reseller-id",
     "account_id": "--account-id",
     "document_keys": "--document-key",
@@ -167,6 +168,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--force", action="store_true", default=None, help="archive again even if archived")
     parser.add_argument(
+        "--no-close",
+        action="store_true",
+        default=None,
+        help='no month close (start input "close": false); by default a run with table reports closes each month',
+    )
+    parser.add_argument(
         "--api-url", help="the system's API: Market-compatible, or --source's (default: start its local emulator)"
     )
     parser.add_argument("--api-key", help="Api-Key for --api-url (default: env MARKET_API_KEY)")
@@ -220,6 +227,7 @@ def start_input(args: argparse.Namespace) -> dict[str, Any]:
         "contractTypes": args.contract_types,
         "reports": args.reports,
         "force": True if args.force else None,
+        "close": False if args.no_close else None,
     }
     return {key: value for key, value in given.items() if value is not None}
 

@@ -9,7 +9,8 @@ Yandex's limits are enforced with 420s: ``--parallel-limit`` (default 4), ``--ac
 (default 1, reports of every kind together; ``none`` for unlimited) and ``--rate-limit OP:REQUESTS/SECONDS``
 (ops: generate, info, campaigns and each table report kind, e.g. ``united-netting:1/60``; defaults: the spec's).
 The table reports (closure-documents-detalization, goods-realization, united-marketplace-services, united-netting)
-are always served, with the default outcomes of ``MarketEmulator.set_outcome`` (DONE; a MARKETING detalization NO_DATA).
+are always served, with the default outcomes of ``MarketEmulator.set_outcome`` (DONE; a MARKETING detalization NO_DATA);
+their CSV form for a calendar month comes from one synthetic truth (local.emulator.truth) unless ``--layout-tables``.
 """
 
 from __future__ import annotations
@@ -137,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--api-latency-seconds", type=float, default=0.0, help="emulated time each API request takes (default 0)"
     )
+    parser.add_argument(
+        "--layout-tables",
+        action="store_false",
+        dest="truth_tables",
+        help="serve every table file as a layout sample; by default the CSV of the four table kinds over a month "
+        "comes from one synthetic truth, so the month's close comes out OK",
+    )
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr (never the token)")
     return parser
 
@@ -155,6 +163,7 @@ def configure(args: argparse.Namespace) -> MarketEmulator:
         parallel_limit=args.parallel_limit,
         active_reports_limit=args.active_reports_limit,
         api_latency_seconds=args.api_latency_seconds,
+        truth_tables=args.truth_tables,
     )
     campaigns = args.campaign or [CampaignArg(1001, None)]
     emulator.add_business(

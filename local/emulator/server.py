@@ -675,6 +675,7 @@ class MarketEmulator(HttpEmulator):
         active_reports_limit: int | None = 1,
         api_latency_seconds: float = 0.0,
         info_estimates: bool = True,
+        truth_tables: bool = True,
     ) -> None:
         """``time_scale``: real seconds per emulated second. ``generation_seconds``: emulated time from
         generate to a final status (PENDING for the first 20 %, then PROCESSING). ``estimate_ms``: the
@@ -685,7 +686,10 @@ class MarketEmulator(HttpEmulator):
         seconds), overriding :data:`RATE_LIMITS` for the ops given. ``parallel_limit``: API requests in flight
         at once (None: unlimited). ``active_reports_limit``: reports PENDING/PROCESSING at once (None:
         unlimited). ``api_latency_seconds``: emulated time each admitted API request takes before it is
-        handled (holding its parallel slot). ``info_estimates``: whether reports/info tells the time left."""
+        handled (holding its parallel slot). ``info_estimates``: whether reports/info tells the time left.
+        ``truth_tables``: the CSV form of the four table kinds over a calendar month comes from one synthetic truth of
+        the business (local.emulator.truth: every report agrees with the others, so the month's close is OK);
+        False: every table file is a layout sample (local.emulator.tables)."""
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         self._routes, self._ops, defaults = routes(), ops(), default_rate_limits()
@@ -710,6 +714,10 @@ class MarketEmulator(HttpEmulator):
         self.generation_seconds = generation_seconds
         self.estimate_ms = estimate_ms
         self.info_estimates = info_estimates
+        self.truth_tables = truth_tables
+        self.truth_knobs: set[str] = set()  # names of local.emulator.truth.Knobs to turn on in what it serves
+        # (kind, format) whose table reports end FAILED (e.g. only the CSV form of united-netting)
+        self.failing_formats: set[tuple[str, str]] = set()
         # A fault of GET /v2/campaigns: every page's nextPageToken is the token it was asked with (the first page's,
         # asked without one, is the first page's own): a client that follows it reads the same page for ever.
         self.page_token_loop = False
@@ -1124,6 +1132,8 @@ class MarketEmulator(HttpEmulator):
             outcome = WRONG_CAMPAIGN
         else:
             outcome = self._outcome(kind.name, asked.scope_id, asked.month, asked.contract_type, default)
+        if outcome == "DONE" and (kind.name, file_format) in self.failing_formats:
+            outcome = "FAILED"
         filtered_out = (
             asked.placement_programs is not None and business.placement_type not in asked.placement_programs
         ) or (asked.inns is not None and inn_of(business.business_id) not in asked.inns)
@@ -1140,6 +1150,8 @@ class MarketEmulator(HttpEmulator):
             business_id=business.business_id,
             campaign_ids=campaigns,
             model=business.placement_type,
+            shops=tuple(business.campaign_ids) if self.truth_tables else None,
+            knobs=tuple(sorted(self.truth_knobs)),
         )
         report = self._start_report(
             business,

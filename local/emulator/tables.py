@@ -48,6 +48,10 @@ class TableSpec:
     business_id: int
     campaign_ids: tuple[int, ...]  # the shops the rows belong to
     model: str  # placement model written in the rows (MODEL, ORDER_TYPE)
+    # The business's shops when the emulator serves the close's kinds from one truth (MarketEmulator truth_tables):
+    # the CSV of a calendar month is then local.emulator.truth's, every report agreeing with the others.
+    shops: tuple[int, ...] | None = None
+    knobs: tuple[str, ...] = ()  # the truth's Knobs turned on (a discrepancy or drift the close must find)
 
     @property
     def sheets(self) -> tuple[Sheet, ...]:
@@ -368,7 +372,15 @@ def _xlsx_parts(sheets: tuple[Sheet, ...]) -> list[tuple[str, bytes]]:
 
 @functools.lru_cache(maxsize=256)
 def build_file(spec: TableSpec) -> bytes:
-    """The file for ``spec``: an XLSX workbook (FILE) or a ZIP of one CSV / JSON per sheet."""
+    """The file for ``spec``: an XLSX workbook (FILE) or a ZIP of one CSV / JSON per sheet (the truth's CSV for the
+    close's kinds over a calendar month, when ``spec.shops`` is given)."""
+    if spec.shops is not None and spec.file_format == "CSV":
+        from local.emulator.truth import served
+
+        truth = served(spec.kind, spec.scope_id, spec.first, spec.last, spec.variant, spec.business_id, spec.shops,
+                       spec.campaign_ids, spec.knobs)  # fmt: skip
+        if truth is not None:
+            return truth
     sheets = spec.sheets
     if spec.file_format == "FILE":
         worksheets = [(f"xl/worksheets/sheet{n}.xml", _worksheet(s, rows(spec, s))) for n, s in enumerate(sheets, 1)]

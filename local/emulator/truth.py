@@ -14,9 +14,10 @@ CSV codes, ``dd.mm.yyyy`` dates, dot decimals; realization repeats the ``UPD_*``
 
 :class:`Knobs` inject each discrepancy the close's checks look for, drift, and a missing required column.
 :meth:`Truth.expected` gives the figures the close must find (netSales by rate, services, paidOut), computed from the
-truth, not from the files. Sheet columns follow :mod:`local.emulator.sheets` (REPORT-LAYOUTS.md). Not served by the
-emulator's HTTP server (whose table reports stay :mod:`local.emulator.tables`): a standalone renderer for the close's
-tests and ``bench.close``.
+truth, not from the files. Sheet columns follow :mod:`local.emulator.sheets` (REPORT-LAYOUTS.md). The emulator's HTTP
+server serves these files (:func:`served`) as the CSV form of the four kinds for a calendar month, unless it is
+started with ``truth_tables=False`` (its XLSX and JSON forms, and other periods, stay :mod:`local.emulator.tables`'
+layout samples); the close's tests and ``bench.close`` render them directly.
 """
 
 from __future__ import annotations
@@ -417,6 +418,37 @@ class Truth:
                 self.write(file, out)
             written.append((file, path))
         return written
+
+
+@functools.lru_cache(maxsize=16)
+def _truth(business_id: int, shops: tuple[int, ...], month: str, knobs: tuple[str, ...]) -> Truth:
+    return Truth(business_id=business_id, campaign_ids=shops, month=month, knobs=Knobs(**dict.fromkeys(knobs, True)))
+
+
+def served(
+    kind: str,
+    scope_id: int,
+    first: date,
+    last: date,
+    variant: str,
+    business_id: int,
+    shops: tuple[int, ...],
+    campaigns: tuple[int, ...],
+    knobs: tuple[str, ...] = (),
+) -> bytes | None:
+    """The truth's CSV ZIP of a table report the emulator serves: one of the four kinds, over one calendar month,
+    for a shop of the business or the whole business (all its shops); None for anything else (another period, a
+    campaign filter, a MARKETING detalization), which the emulator renders from the layouts instead."""
+    whole_month = first.day == 1 and last.month == first.month and (last + timedelta(days=1)).day == 1
+    if kind not in (NETTING, REALIZATION, SERVICES, DETALIZATION) or not whole_month or not shops:
+        return None
+    if kind == DETALIZATION and variant not in ("INCOME", "OUTCOME"):
+        return None
+    scoped = kind in (REALIZATION, DETALIZATION)
+    if (scoped and scope_id not in shops) or (not scoped and set(campaigns) != set(shops)):
+        return None
+    truth = _truth(business_id, tuple(sorted(shops)), f"{first.year:04d}-{first.month:02d}", tuple(sorted(knobs)))
+    return truth.render(TruthFile(kind, scope_id if scoped else None, variant if kind == DETALIZATION else None))
 
 
 @functools.lru_cache(maxsize=4)

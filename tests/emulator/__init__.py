@@ -32,6 +32,7 @@ def running_emulator(**options: Any) -> Iterator[MarketEmulator]:
         "generation_seconds": GENERATION_SECONDS,
         "estimate_ms": 30000,
         "link_ttl_seconds": 3600.0,
+        "truth_tables": False,  # these tests read the layout samples (local.emulator.tables) in every format
         **options,
     }
     emulator = MarketEmulator(**settings)

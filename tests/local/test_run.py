@@ -208,12 +208,15 @@ def test_the_pack_through_the_runner_lists_every_served_file_once(market, token,
     report = json.loads(result.stdout)
     by_sha = {a["sha256"]: a for a in report["archives"]}
     served = {rid: market.report_bytes(rid) for rid, r in market.reports.items()}
-    assert len(served) == 5  # one per kind: the ZIP, one detalization (INCOME), realization, services, payments
+    # one per kind: the ZIP, one detalization (INCOME), realization, services, payments; and the CSV twin of each
+    # of the four table reports, which the month's close reads (the deployment archives XLSX)
+    assert len(served) == 9
     for body in served.values():
         archived = by_sha[hashlib.sha256(body).hexdigest()]  # each served file, with its exact sha256
         assert archived["size"] == len(body) and (tmp_path / archived["key"]).read_bytes() == body
-    files = [a for a in report["archives"] if a["key"].endswith((".zip", ".xlsx"))]
-    assert len(files) == 5 and len({a["key"] for a in files}) == 5
+    files = [a for a in report["archives"] if a["key"].endswith((".zip", ".xlsx")) and "/close/" not in a["key"]]
+    assert len(files) == 9 and len({a["key"] for a in files}) == 9
+    assert any(a["key"].endswith("/close/checks.json") for a in report["archives"]), "the month's close ran"
     (pack,) = [a for a in report["archives"] if a["key"].endswith("/pack.json")]
     entries = json.loads((tmp_path / pack["key"]).read_text())["entries"]
     assert sorted(e["kind"] for e in entries) == sorted(PACK)
@@ -225,6 +228,7 @@ def test_a_kind_that_fails_makes_the_exit_1_and_the_others_are_archived(market, 
     result = run(
         *("--api-url", market.base_url, "--api-key", token, "--campaign-id", "2001", "--month", "2025-11"),
         *("--report", "goods-realization", "--report", "united-netting", "--time-scale", str(TIME_SCALE), "--json"),
+        "--no-close",  # no CSV twins: the one 403 is the report's own
     )
     assert result.returncode == 1, result.stderr
     statuses = {

@@ -130,7 +130,7 @@ def test_a_new_market_kind_and_a_new_source_run_through_the_state_machine(market
     assert {"united-returns", "edo-acts"} <= set(kinds.names())
     with aws_maker(market, TOKEN, CampaignIds="1001", NoticeMode="EACH") as make:
         aws = make()
-        execution = aws.run({"month": MONTH, "reports": ["united-returns", "edo-acts"]})
+        execution = aws.run({"month": MONTH, "reports": ["united-returns", "edo-acts"], "close": False})
 
         assert execution.status == "SUCCEEDED", execution.cause
         (returns,) = [call for call in market.calls if call.op == "united-returns"]

@@ -42,7 +42,8 @@ def market():
 
 @pytest.fixture
 def make(market):
-    with aws_maker(market, json.dumps(TOKENS), NoticeMode="BOTH") as make:
+    # the pack alone: its close and the close's CSV twins are tests/statemachine/test_close.py's
+    with aws_maker(market, json.dumps(TOKENS), NoticeMode="BOTH", Close="false") as make:
         yield make
 
 

@@ -66,7 +66,8 @@ def test_paced_then_a_failed_generate_gives_one_failed_notice_a_summary_and_a_re
             market_url=market.base_url,
         ) as aws,
     ):  # fmt: skip
-        arn = aws.start_execution({"month": MONTH, "reports": ["goods-realization"], "campaignIds": [1001, 1002]})
+        start = {"month": MONTH, "reports": ["goods-realization"], "campaignIds": [1001, 1002], "close": False}
+        arn = aws.start_execution(start)
         deadline = time.monotonic() + 120
         while market.count("goods-realization") < 1:  # the first shop's report is requested: the window closes
             assert time.monotonic() < deadline

@@ -28,7 +28,7 @@ def plan_for(shops: int, months: dict | str, monkeypatch, names=("business-1",),
         number = names.index(name) + 1
         return [Campaign(id=first + 100_000 * number + i, business=CampaignBusiness(id=number)) for i in range(shops)]
 
-    start = {"reports": PACK, **({"month": months} if isinstance(months, str) else {"months": months})}
+    start = {"reports": PACK, "close": False, **({"month": months} if isinstance(months, str) else {"months": months})}
     return resolve_plan(start, datetime(2026, 1, 15, tzinfo=UTC), settings, lambda: list(names), discover)
 
 

@@ -184,6 +184,17 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     },
     "CheckReportFunction": {SECRET, ("s3:PutObject", f"{PREFIX}*.no-documents.json")},
     "DescribeFailureFunction": set(),  # builds a notice from its input: its log only
+    "CloseMonthFunction": {
+        ("s3:GetObject", f"{WORK_ARN}/runs/*/units/*"),  # which reports the month asked for
+        ("s3:GetObject", f"{WORK_ARN}/runs/*/results/*"),  # the errors of those that failed
+        ("s3:GetObject", f"{PREFIX}*.manifest.json"),
+        ("s3:GetObject", f"{PREFIX}*.no-documents.json"),
+        ("s3:GetObject", f"{PREFIX}*.zip"),  # the CSV ZIPs (twins or a CSV deployment's)
+        ("s3:GetObject", f"{PREFIX}*/close/*"),
+        ("s3:PutObject", f"{PREFIX}*/close/*"),  # its own folder only
+        ("s3:AbortMultipartUpload", f"{PREFIX}*/close/*"),
+        ("s3:ListBucket", BUCKET_ARN),
+    },
     "ArchiveReportFunction": {
         SECRET,
         ("s3:PutObject", f"{PREFIX}*.zip"),
@@ -231,6 +242,7 @@ ARCHIVE_KEY_ACTIONS = {
     "CheckReportFunction": {"kms:GenerateDataKey"},
     "ArchiveReportFunction": {"kms:GenerateDataKey", "kms:Decrypt"},
     "SummarizeRunFunction": {"kms:GenerateDataKey", "kms:Decrypt"},
+    "CloseMonthFunction": {"kms:GenerateDataKey", "kms:Decrypt"},
     "AuditArchiveFunction": {"kms:Decrypt"},
     "FixityCheckFunction": {"kms:Decrypt"},
 }

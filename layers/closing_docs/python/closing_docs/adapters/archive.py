@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from closing_docs.adapters.zips import (
     ByteView,
@@ -34,6 +34,8 @@ from closing_docs.domain.models import Document, Manifest, Wire
 from closing_docs.domain.texts import say
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from boto3.s3.transfer import TransferConfig
 
 MiB = 1024 * 1024
@@ -191,6 +193,27 @@ class ArchiveStore:
             [Document(name=key.rsplit("/", 1)[-1], size_bytes=len(body))],
             answer.get("VersionId"),
         )
+
+    def put_path(self, path: Path, key: str, content_type: str) -> StoredZip:
+        """Store a file from disk with its SHA-256: whole when small (S3 checks the SHA-256 on arrival); else
+        streamed by s3transfer, each part with its own SHA-256 that S3 checks, the whole file's hashed first."""
+        size = path.stat().st_size
+        if size <= PART_SIZE:
+            return self.put_file(key, path.read_bytes(), content_type)
+        digest = hashlib.sha256()
+        with path.open("rb") as source:
+            for chunk in iter(lambda: source.read(CHUNK_SIZE), b""):
+                digest.update(chunk)
+            source.seek(0)
+            extra = {"ContentType": content_type, "ChecksumAlgorithm": CHECKSUM_ALGORITHM}
+            self.s3.upload_fileobj(source, self.bucket, key, ExtraArgs=extra, Config=transfer_config())
+        version = self.s3.head_object(Bucket=self.bucket, Key=key).get("VersionId")
+        document = Document(name=key.rsplit("/", 1)[-1], size_bytes=size)
+        return StoredZip(key, digest.hexdigest(), size, [document], version)
+
+    def download_to(self, key: str, out: IO[bytes]) -> None:
+        """The object's bytes into ``out`` (a file: s3transfer fetches ranges in parallel, memory stays bounded)."""
+        self.s3.download_fileobj(self.bucket, key, out, Config=transfer_config())
 
     def xlsx_sheets(self, key: str, size: int) -> list[str]:
         """The sheet names of a stored XLSX, read with a few Range GETs (not the whole file)."""

@@ -57,6 +57,7 @@ def write_plan(s3: Any, bucket: str, execution_id: str, plan: RunPlan) -> Planne
             unavailable=business.unavailable,
             units=_put(s3, bucket, f"{prefix}units/{number}.json", [job.wire() for job in business.jobs]),
             count=len(business.jobs),
+            close_months=business.close_months,
         ).wire()
         for number, business in enumerate(plan.businesses)
     ]
@@ -110,6 +111,11 @@ def outputs(s3: Any, written: Written) -> Iterator[Any]:
     for entry in files.get("SUCCEEDED", []):
         for child in json_items(_stream(s3, manifest.get("DestinationBucket", written.bucket), entry["Key"])):
             yield json.loads(child["Output"])
+
+
+def items(s3: Any, where: Location) -> Iterator[Any]:
+    """The items of a JSON array the run wrote (a business's ``units/<n>.json``), streamed."""
+    return json_items(_stream(s3, where.bucket, where.key))
 
 
 def planned_units(s3: Any, plan: Location) -> dict[str, int]:

@@ -1,8 +1,8 @@
 """What the close is given and what it gives back.
 
 The close reads the archived CSV form (a ZIP of one CSV per sheet) of a business-month's table reports. Whoever calls
-it (a Lambda step later; tests and the bench now) says, for each report file of the pack, its kind, its status and how
-to open it; a kind with no :class:`ReportFile` at all was not requested.
+it (the CloseMonth step, steps/close.py; tests and the bench) says, for each report file of the pack, its kind, its
+status and how to open it; a kind with no :class:`ReportFile` at all was not requested.
 """
 
 from __future__ import annotations

@@ -53,6 +53,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "notice.campaign": ", магазин {campaign}",
         "notice.more": "  … и ещё {n} (все в checks.json и close.xlsx)",
         "notice.ok": "Все проверки пройдены.",
+        "notice.not_run_subject": "Закрытие {month}, {business}: не выполнено",
+        "notice.not_run": "Закрытие месяца {month}, {business} не выполнено: {error}. Архив отчётов не затронут; "
+        "запустите месяц ещё раз с force: true.",
+        "notice.where": "Отчёт о закрытии: {uri}",
         "notice.files": "Файлы: checks.json, close.xlsx, ledger.csv, 1c/sales-returns.xlsx, 1c/services.xlsx, "
         "payment-orders.csv.",
         "xlsx.summary": "Сводка",
@@ -148,6 +152,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "notice.campaign": ", shop {campaign}",
         "notice.more": "  … and {n} more (all in checks.json and close.xlsx)",
         "notice.ok": "Every check passed.",
+        "notice.not_run_subject": "Close {month}, {business}: not run",
+        "notice.not_run": "The month close {month}, {business} did not run: {error}. The reports' archive is not "
+        "affected; run the month again with force: true.",
+        "notice.where": "The close: {uri}",
         "notice.files": "Files: checks.json, close.xlsx, ledger.csv, 1c/sales-returns.xlsx, 1c/services.xlsx, "
         "payment-orders.csv.",
         "xlsx.summary": "Summary",

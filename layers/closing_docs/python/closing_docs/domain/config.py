@@ -69,6 +69,8 @@ class Settings(BaseModel):
     )
     report_format: ReportFormat = Field("FILE", alias="REPORT_FORMAT")  # table reports: XLSX, or ZIPs of sheets
     notice_language: Language = Field("ru", alias="NOTICE_LANGUAGE")  # what people read: notices, summary, index
+    # the month's close (stack parameter Close, "true"/"false"): on by default; a start input's "close" overrides it
+    close_enabled: bool = Field(True, alias="CLOSE_ENABLED")
 
     @field_validator("default_campaign_ids", "default_contract_types", "download_allowed", "reports", mode="before")
     @classmethod

@@ -169,6 +169,7 @@ class BusinessPlan(Wire):
     business: BusinessName
     jobs: list[Job]
     unavailable: list[Unavailable] = Field(default_factory=list)
+    close_months: list[str] = Field(default_factory=list)  # the months whose close runs after its units (planning)
 
 
 class Location(Wire):
@@ -183,6 +184,7 @@ class BusinessItem(Wire):
     unavailable: list[Unavailable] = Field(default_factory=list)
     units: Location
     count: int
+    close_months: list[str] = Field(default_factory=list)  # the Close task runs once for each, after the units
 
 
 class PlannedRun(Wire):

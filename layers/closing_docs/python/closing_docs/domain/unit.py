@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    SerializerFunctionWrapHandler,
     StrictInt,
     StrictStr,
     WithJsonSchema,
+    model_serializer,
 )
 
 from closing_docs.domain.base import ContractType, Wire
@@ -94,6 +96,21 @@ class Unit(Wire):
     scope: Annotated[StrictStr, Field(pattern=SCOPE_PATTERN)] | None = None  # a source's own scope (a document key...)
     month: MonthField
     contract_types: list[ContractType] | None = None  # None: all contracts (or the kind has none)
+    # "CSV": the CSV twin (format=CSV) of a table report the deployment archives as XLSX or JSON, which the month's
+    # close reads; its own lock key and keys (<stem>.csv.zip beside <stem>.xlsx). None: the deployment's ReportFormat.
+    twin: Literal["CSV"] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_twin(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """``twin`` is written only for a twin: every other unit's JSON stays as it was."""
+        data = handler(self)
+        if self.twin is None and isinstance(data, dict):
+            data.pop("twin", None)
+        return data
+
+    def file_format(self, deployed: str) -> str:
+        """The ``format`` this unit's table report is asked for in: its own (a twin), else the deployment's."""
+        return self.twin or deployed
 
     @property
     def scope_id(self) -> int:
@@ -119,7 +136,8 @@ class Unit(Wire):
         """The item that makes one execution at a time own this unit (see claims.py)."""
         if self.kind == DEFAULT_KIND:  # the key closing documents have always had
             return f"{self.business}#{self.campaign_id}#{self.month}#{self.types_label}"
-        return f"{self.business}#{self.kind}#{self.scope_label}#{self.month}#{self.types_label}"
+        twin = f"#{self.twin}" if self.twin else ""
+        return f"{self.business}#{self.kind}#{self.scope_label}#{self.month}#{self.types_label}{twin}"
 
     def identity(self) -> dict[str, Any]:
         """The unit's own fields (to build the models that extend it)."""

@@ -81,6 +81,7 @@ class Kind:
     inputs: Mapping[str, str] = field(default_factory=dict)  # the start-input fields it reads -> what is allowed
     future_months: bool = False  # may run for the current or the next month (a prepayment)
     resolution_input: str | None = None  # the start-input field by which a person resolves an outcome-unknown unit
+    table: bool = False  # a table report: its sheets come as XLSX (FILE) or as a ZIP of CSV/JSON files (the close)
 
     def display(self, language: str) -> str:
         return self.label_ru if language == "ru" else self.label
@@ -92,13 +93,15 @@ class Kind:
         return f"{name}_{unit.types_label}" if self.contract_types else name
 
     def keys(self, unit: Unit, prefix: str) -> ArchiveKeys:
-        """Deterministic keys: ``<prefix>/<YYYY-MM>/<business>[/<campaignId>|/<source kind>]/<stem>...``."""
+        """Deterministic keys: ``<prefix>/<YYYY-MM>/<business>[/<campaignId>|/<source kind>]/<stem>...``; a CSV
+        twin's stem ends with ``.csv``."""
         folder = month_folder(prefix, unit.month, unit.business)
         if self.scope == "campaign":
             folder = f"{folder}/{unit.campaign_id}"
         elif self.scope == "source":
             folder = f"{folder}/{self.name}"
-        return ArchiveKeys(f"{folder}/{self.file_stem(unit)}")
+        twin = f".{unit.twin.lower()}" if unit.twin else ""  # a CSV twin: <stem>.csv.zip beside <stem>.xlsx
+        return ArchiveKeys(f"{folder}/{self.file_stem(unit)}{twin}")
 
     def title(self, unit: Unit) -> str:
         """What a person reads in a subject line, in the deployment's language: the kind, the month, the business
@@ -110,6 +113,7 @@ class Kind:
         else:
             scope = unit.scope or ""
         types = f" ({unit.types_label})" if unit.contract_types and self.contract_types else ""
+        types += f" ({unit.twin})" if unit.twin else ""
         label = self.display(language())
         title = say("title", label=label, month=unit.month, business=unit.business, scope=scope).rstrip(" ,") + types
         return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 3] + "..."

@@ -82,6 +82,22 @@ def _units(
     ]
 
 
+def with_twins(jobs: list[Job], kind: Kind, twins: bool) -> list[Job]:
+    """Each job of a table kind followed by its CSV twin (``twin="CSV"``), when the month's close runs and the
+    deployment archives that kind in another format: the close reads CSV. The twin is in its kind's queue, so it is
+    paced under the same Yandex window as the report it mirrors."""
+    if not (twins and kind.table):
+        return jobs
+    return [unit for job in jobs for unit in (job, job.model_copy(update={"twin": "CSV"}))]
+
+
+def closes(request: RunRequest, settings: Settings, kinds: Sequence[Kind]) -> bool:
+    """Whether the months of this run get their close: the start input's ``close``, else the stack's Close, and
+    only when a table report (which the close reads) is asked for."""
+    wanted = settings.close_enabled if request.close is None else request.close
+    return wanted and any(kind.table for kind in kinds)
+
+
 def interleave(queues: Sequence[list[Job]]) -> list[Job]:
     """One order for a business's units that spreads every kind evenly over the run: Yandex paces each kind on its
     own (one table report per two minutes), so while one kind waits for its window another can generate."""
@@ -156,19 +172,27 @@ def build_plan(
     """Cross the months with each business's campaigns and the ``kinds`` planned per shop (the Market's): one Job
     per unit of work; then the units the other kinds planned themselves (``sources``)."""
     contract_types = request.contract_types or sorted(settings.default_contract_types) or None
+    closing = closes(request, settings, kinds)
+    twins = closing and settings.report_format != "CSV"  # with CSV the close reads the pack's own ZIPs
     businesses = []
     for business, campaign_ids in campaigns.items():
         owners = (business_ids or {}).get(business, ())
         queues = [  # one per kind, month by month
-            [
-                job
-                for month in request.months
-                for job in _units(kind, business, month, campaign_ids, owners, contract_types, request.force)
-            ]
+            with_twins(
+                [
+                    job
+                    for month in request.months
+                    for job in _units(kind, business, month, campaign_ids, owners, contract_types, request.force)
+                ],
+                kind,
+                twins,
+            )
             for kind in kinds
         ]
         skipped = list((unavailable or {}).get(business, []))
-        businesses.append(BusinessPlan(business=business, jobs=interleave(queues), unavailable=skipped))
+        jobs = interleave(queues)
+        close_months = [str(month) for month in request.months] if closing and jobs else []
+        businesses.append(BusinessPlan(business=business, jobs=jobs, unavailable=skipped, close_months=close_months))
     businesses += sources
     if kinds and not any(campaigns.values()):
         raise InvalidInput(

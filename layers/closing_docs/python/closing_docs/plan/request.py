@@ -70,6 +70,7 @@ ALLOWED = {
     "contractTypes": "a non-empty list of unique values from " + ", ".join(t.value for t in ContractType),
     "reports": "a non-empty list of unique report kinds from " + ", ".join(kind_names()),
     "force": "true or false",
+    "close": "true or false (default: the stack parameter Close, true unless set otherwise)",
     "scheduledTime": (
         f"an ISO 8601 date-time with a time zone, at most {SCHEDULE_SKEW.seconds // 60} minutes after the start "
         "(set by the scheduler)"
@@ -141,7 +142,16 @@ class StartInput(BaseModel):
     contract_types: list[ContractType] | None = Field(None, alias="contractTypes", min_length=1, max_length=3)
     reports: list[StrictStr] | None = Field(None, min_length=1)
     force: StrictBool = False
+    close: StrictBool | None = None  # the month's close; None: the stack parameter Close
     scheduled_time: datetime | None = Field(None, alias="scheduledTime")
+
+    @field_validator("close", mode="before")
+    @classmethod
+    def _close_given(cls, value: object) -> object:
+        """Absent: the stack parameter Close; given, it must say which (a null says nothing)."""
+        if value is None:
+            raise ValueError("got null (leave the field out for the stack's default)")
+        return value
 
     @field_validator("reports")
     @classmethod
@@ -185,6 +195,7 @@ class RunRequest(BaseModel):
     contract_types: list[ContractType] | None
     reports: list[str] | None
     force: bool
+    close: bool | None = None  # None: the stack parameter Close
     recheck: bool  # a scheduled run of the month just ended: NO_DATA/FAILED mean "not published yet"
     inputs: dict[str, Any] = {}  # the start-input fields the sources read
 
@@ -346,6 +357,7 @@ def parse_request(raw: object, start_time: datetime) -> RunRequest:
         contract_types=sorted(start.contract_types) if start.contract_types else None,
         reports=start.reports,
         force=start.force,
+        close=start.close,
         inputs=dict(start.model_extra or {}),
         # Yandex publishes month M during the first working days of M+1: when the scheduler asks for the
         # month just ended, NO_DATA/FAILED mean "not yet" and are retried daily. A manual or older month is final.

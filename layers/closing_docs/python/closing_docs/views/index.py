@@ -47,6 +47,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from closing_docs import kinds
+from closing_docs.close import pipeline as monthclose
 from closing_docs.domain.models import Manifest, NoDocumentsMarker, Unit
 from closing_docs.domain.months import Month
 from closing_docs.domain.unit import month_folder
@@ -81,6 +82,12 @@ CSV_COLUMNS = (
     "cause",
 )
 MANIFEST_SUFFIX, MARKER_SUFFIX = ".manifest.json", ".no-documents.json"
+# Not units of the pack: the close's manifest, and the CSV twins' (<stem>.csv.*, unit.py), which the close lists.
+_NOT_UNITS = (
+    f"/{monthclose.CLOSE_FOLDER}/{monthclose.MANIFEST_NAME}",
+    ".csv" + MANIFEST_SUFFIX,
+    ".csv" + MARKER_SUFFIX,
+)
 # S3 keeps LastModified to the second, and the functions' clocks may differ from S3's by a little: an entry of
 # pack.json stands for a manifest only when it was written this long after the manifest.
 TRUST_MARGIN = timedelta(seconds=5)
@@ -127,6 +134,15 @@ LABELS: dict[str, dict[str, str]] = {
         "size.3": "ГБ",
         "size.4": "ТБ",
         "bytes": "{n} байт",
+        "close.title": "Закрытие месяца",
+        "close.status": "Итог проверок",
+        "close.files": "Файлы",
+        "close.note": "Сверка отчётов месяца между собой, книга для бухгалтера и таблицы для 1С (README)",
+        "close.status.OK": "✓ в порядке",
+        "close.status.WARN": "⚠ есть предупреждения",
+        "close.status.FAIL": "✗ есть расхождения",
+        "close.xlsx": "close.xlsx (для бухгалтера)",
+        "close.checks": "checks.json",
     },
     "en": {
         "title": "Document archive: {business}",
@@ -165,6 +181,16 @@ LABELS: dict[str, dict[str, str]] = {
         "size.3": "GB",
         "size.4": "TB",
         "bytes": "{n} bytes",
+        "close.title": "Month close",
+        "close.status": "Checks",
+        "close.files": "Files",
+        "close.note": "The month's reports checked against one another, the accountant's workbook and the 1C tables "
+        "(README)",
+        "close.status.OK": "✓ OK",
+        "close.status.WARN": "⚠ warnings",
+        "close.status.FAIL": "✗ discrepancies",
+        "close.xlsx": "close.xlsx (for the accountant)",
+        "close.checks": "checks.json",
     },
 }
 
@@ -257,6 +283,7 @@ class ArchiveIndex:
     generated_at: datetime
     packs: list[str] = field(default_factory=list)  # the months that have a pack.json
     unreadable: list[str] = field(default_factory=list)  # keys that could not be read (left out, listed on the page)
+    closes: list[monthclose.CloseLink] = field(default_factory=list)  # each month's close (issue 20), latest first
 
     def counts(self) -> Counter[str]:
         return Counter(row.status for row in self.rows)
@@ -279,12 +306,16 @@ class _Folder:
     by_stem: dict[str, PackEntry]  # the entries by their unit's key stem (to match manifests and markers)
 
     def evidence(self) -> list[str]:
-        """The manifests, and the markers of units without one (a manifest says more: archived since)."""
+        """The manifests, and the markers of units without one (a manifest says more: archived since); the close's
+        manifest (close/close.manifest.json) is not a unit's, and a CSV twin is the close's input, not the pack's."""
         return [
             key
             for key in sorted(self.listing)
-            if key.endswith(MANIFEST_SUFFIX)
-            or (key.endswith(MARKER_SUFFIX) and key[: -len(MARKER_SUFFIX)] + MANIFEST_SUFFIX not in self.listing)
+            if not key.endswith(_NOT_UNITS)
+            and (
+                key.endswith(MANIFEST_SUFFIX)
+                or (key.endswith(MARKER_SUFFIX) and key[: -len(MARKER_SUFFIX)] + MANIFEST_SUFFIX not in self.listing)
+            )
         ]
 
     def trusted(self, key: str) -> Row | None:
@@ -461,7 +492,27 @@ def collect(store: ArchiveStore, prefix: str, business: str, now: datetime | Non
             if (month, section, column) not in present:
                 rows.append(_missing(month, business, section, column, seen))
     packs = sorted(f.month for f in folders if f"{month_folder(prefix, f.month, business)}/{PACK_NAME}" in f.listing)
-    return ArchiveIndex(business, prefix, months, sorted(rows, key=_row_order), now, packs, sorted(set(unreadable)))
+    closes = _closes(store, prefix, business, folders, unreadable)
+    rows = sorted(rows, key=_row_order)
+    return ArchiveIndex(business, prefix, months, rows, now, packs, sorted(set(unreadable)), closes)
+
+
+def _closes(
+    store: ArchiveStore, prefix: str, business: str, folders: list[_Folder], unreadable: list[str]
+) -> list[monthclose.CloseLink]:
+    """Each month's close, from its manifest (the latest month first)."""
+    keys = [(f.month, key) for f in folders if (key := monthclose.manifest_key(prefix, f.month, business)) in f.listing]
+    closes = []
+    for (month, key), body in zip(keys, _parallel(store.read, [key for _, key in keys]), strict=True):
+        try:
+            link = monthclose.close_link(month, key, body)
+        except ValidationError:
+            link = None
+        if link is None:
+            unreadable.append(key)
+        else:
+            closes.append(link)
+    return sorted(closes, key=lambda c: c.month, reverse=True)
 
 
 # --- order -----------------------------------------------------------------------------------------------------

@@ -32,12 +32,11 @@ class ReportKind(Kind):
 
     path: str  # POST endpoint that starts the generation
     body: Callable[[Unit], dict[str, Any]]  # the JSON body for one unit of work
-    table: bool = False  # a table report: takes ?format= (FILE = XLSX, CSV/JSON = ZIP of sheets)
     polls: bool = True
 
-    def params(self, report_format: str) -> dict[str, str] | None:
-        """A table report's ?format= (FILE = XLSX, CSV/JSON = ZIP of sheets)."""
-        return {"format": report_format} if self.table else None
+    def params(self, unit: Unit, deployed: str) -> dict[str, str] | None:
+        """A table report's ?format= (FILE: XLSX, CSV/JSON: ZIP of sheets): a CSV twin's own, else the deployment's."""
+        return {"format": unit.file_format(deployed)} if self.table else None
 
     def start(self, work: Work) -> Started:
         """Request the report, unless Yandex's window for this kind is closed for the business (PACED)."""
@@ -45,7 +44,7 @@ class ReportKind(Kind):
         if (wait := work.pacing().wait_seconds(job.business, job.kind)) > 0:
             logger.info("waiting for Yandex's window for this report kind", extra={"wait_seconds": ceil(wait)})
             return Started(paced_seconds=ceil(wait))
-        params = self.params(work.settings.report_format)
+        params = self.params(job, work.settings.report_format)
         generation = work.market(job.business).generate(self.path, self.body(job), params)
         work.pacing().record(job.business, job.kind, generation.window)
         wait = polling.first_wait(generation.report.estimated_generation_time)
@@ -65,7 +64,8 @@ class ReportKind(Kind):
         host = link_host(info.file)
         logger.info("downloading", extra={"download_host": host})
         chunks, length = client.download(info.file, CHUNK_SIZE)
-        xlsx = self.table and settings.report_format == "FILE"
+        report_format = job.file_format(settings.report_format)  # a CSV twin's own, else the deployment's
+        xlsx = self.table and report_format == "FILE"
         key = self.keys(job, settings.prefix).file("xlsx" if xlsx else "zip")
         stored = work.store().store_zip(key, chunks, length, XLSX if xlsx else "application/zip")
         manifest = Manifest(
@@ -78,8 +78,8 @@ class ReportKind(Kind):
             version_id=stored.version_id,
             documents=stored.documents,
             request=self.body(job),
-            format=settings.report_format if self.table else None,
-            sheets=self._sheets(work, stored) if self.table else None,
+            format=report_format if self.table else None,
+            sheets=self._sheets(work, stored, report_format) if self.table else None,
             generation_requested_at=info.generation_requested_at,
             generation_finished_at=info.generation_finished_at,
             archived_at=datetime.now(UTC),
@@ -90,8 +90,8 @@ class ReportKind(Kind):
         return Archived(manifest=manifest, unit=job)
 
     @staticmethod
-    def _sheets(work: Work, stored: StoredZip) -> list[str]:
+    def _sheets(work: Work, stored: StoredZip, report_format: str) -> list[str]:
         """A table report's sheets: the workbook's (XLSX) or one file per sheet (ZIP of CSV or JSON)."""
-        if work.settings.report_format == "FILE":
+        if report_format == "FILE":
             return work.store().xlsx_sheets(stored.key, stored.size_bytes)
         return [document.name.rsplit("/", 1)[-1].rsplit(".", 1)[0] for document in stored.documents]
