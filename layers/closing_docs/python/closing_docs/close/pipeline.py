@@ -62,6 +62,9 @@ class CloseStep(Step):
     execution_id: StrictStr = ""
     units: Location  # the business's units (runwork.py): which reports the month asked for
     results: Written | None = None  # the business's units' outcomes (ResultWriter): the errors of the failed ones
+    # the Close task's own failure (a timeout, memory), as the state machine caught it ({Error, Cause}): the step
+    # only says so (CLOSE_FAIL, "not run"), reading nothing
+    error: dict[str, Any] | None = None
 
 
 class CloseAnnouncement(Wire):

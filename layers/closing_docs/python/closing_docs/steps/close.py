@@ -27,6 +27,10 @@ def close_month(step: mc.CloseStep) -> mc.CloseDone:
     settings = get_settings()
     month = str(step.month)
     jobs: list[Job] = []
+    if step.error is not None:  # the task itself failed before: only announce it
+        text = str(step.error.get("Error") or "States.TaskFailed")[:500]
+        announcement = mc.announce_not_run(step.business, month, 0, text, settings.notice_language, step.execution_id)
+        return mc.CloseDone(outcome="NOT_RUN", status="FAIL", announcement=announcement)
     try:
         jobs = mc.month_jobs(_units(step), month)
         return _close(step, jobs)
