@@ -219,3 +219,14 @@ def test_a_close_task_that_times_out_is_announced_close_fail_and_the_run_still_s
     body = notice.body()
     assert body["status"] == "CLOSE_FAIL" and body["error"] == "Sandbox.Timedout" and MONTH in notice.subject
     assert close_objects(aws) == {}, "nothing of a close that did not run is stored"
+
+
+def test_a_close_of_shop_reports_alone_names_the_business_id(make, market: MarketEmulator):
+    aws = make(ReportFormat="CSV")
+    execution = aws.run({"month": MONTH, "reports": ["goods-realization"], "campaignIds": SHOPS}, timeout=300)
+
+    assert execution.status == "SUCCEEDED", execution.cause
+    checks = json.loads(aws.objects()[f"{FOLDER}/checks.json"])
+    assert checks["businessId"] == 5001, "looked up with the shops (GET /v2/campaigns), not left 0"
+    (notice,) = closes(aws.notifications())
+    assert notice.attributes["businessId"] == "5001" and notice.body()["businessId"] == 5001

@@ -58,6 +58,7 @@ def write_plan(s3: Any, bucket: str, execution_id: str, plan: RunPlan) -> Planne
             units=_put(s3, bucket, f"{prefix}units/{number}.json", [job.wire() for job in business.jobs]),
             count=len(business.jobs),
             close_months=business.close_months,
+            business_id=business.business_id,
         ).wire()
         for number, business in enumerate(plan.businesses)
     ]

@@ -58,6 +58,7 @@ class CloseStep(Step):
     """Input of the Close task: one business-month, and where the run's plan and the business's results are."""
 
     business: BusinessName
+    business_id: int | None = None  # Market's id of the business, when the plan knows it
     month: MonthField
     execution_id: StrictStr = ""
     units: Location  # the business's units (runwork.py): which reports the month asked for
@@ -194,7 +195,7 @@ def _key(source: CloseSource) -> str:
 
 
 def business_id(jobs: Iterable[Job]) -> int:
-    """Market's business id, from the month's business-wide units (0 when the run asked for shop reports only)."""
+    """Market's business id, from the month's business-wide units (0: none of them has it)."""
     return next((job.business_id for job in jobs if job.business_id is not None), 0)
 
 

@@ -170,6 +170,7 @@ class BusinessPlan(Wire):
     jobs: list[Job]
     unavailable: list[Unavailable] = Field(default_factory=list)
     close_months: list[str] = Field(default_factory=list)  # the months whose close runs after its units (planning)
+    business_id: int | None = None  # Market's id of the business, for its close (None: unknown)
 
 
 class Location(Wire):
@@ -185,6 +186,7 @@ class BusinessItem(Wire):
     units: Location
     count: int
     close_months: list[str] = Field(default_factory=list)  # the Close task runs once for each, after the units
+    business_id: int | None = None  # Market's id of the business, for its close (None: unknown)
 
 
 class PlannedRun(Wire):

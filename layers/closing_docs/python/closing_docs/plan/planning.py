@@ -192,7 +192,12 @@ def build_plan(
         skipped = list((unavailable or {}).get(business, []))
         jobs = interleave(queues)
         close_months = [str(month) for month in request.months] if closing and jobs else []
-        businesses.append(BusinessPlan(business=business, jobs=jobs, unavailable=skipped, close_months=close_months))
+        business_id = owners[0] if closing and len(owners) == 1 else None  # the close's checks.json names it
+        businesses.append(
+            BusinessPlan(
+                business=business, jobs=jobs, unavailable=skipped, close_months=close_months, business_id=business_id
+            )
+        )
     businesses += sources
     if kinds and not any(campaigns.values()):
         raise InvalidInput(
@@ -257,7 +262,8 @@ def resolve_plan(
     Check the input; for the Market kinds choose the businesses (``businesses()``: those with a token, asked only
     once the input is valid; default BUSINESS_NAME); take each one's campaigns from the input, the stack's
     CampaignIds, or ``discover(business)`` (GET /v2/campaigns; campaigns whose API Yandex disabled are left out,
-    listed). When a business-wide report is asked for, the campaigns' business id is looked up there too. Each
+    listed). When a business-wide report is asked for, or the month is closed, the campaigns' business id is looked
+    up there too (the close only names it: an id it cannot find leaves it unknown, refuses nothing). Each
     source plans its own units (``read``: an object of the archive, e.g. ActivePlatform's document keys). Campaign
     ids given or configured are checked against what ``discover`` lists (one GET /v2/campaigns per business).
     """
@@ -269,6 +275,7 @@ def resolve_plan(
         return build_plan(request, settings, [], {}, sources=sources)
     names = select_businesses(request, list(businesses() if businesses else [settings.business]))
     wide = [kind.name for kind in market_kinds if kind.scope == "business"]
+    closing = closes(request, settings, market_kinds)
     campaigns: dict[str, list[int]] = {}
     unavailable: dict[str, list[Unavailable]] = {}
     owners: dict[str, list[int]] = {}
@@ -293,5 +300,8 @@ def resolve_plan(
                     raise InvalidInput(f"reports: {', '.join(wide)} need the business id; no shop list is available")
                 found = discover(business)
             owners[business] = _business_ids(business, ids, found, ", ".join(wide))
+        elif closing and ids and discover is not None:
+            found = found if found is not None else discover(business)
+            owners[business] = sorted({c.business.id for c in found if c.id in ids and c.business is not None})
         campaigns[business] = ids
     return build_plan(request, settings, market_kinds, campaigns, unavailable, owners, sources)

@@ -29,7 +29,9 @@ def close_month(step: mc.CloseStep) -> mc.CloseDone:
     jobs: list[Job] = []
     if step.error is not None:  # the task itself failed before: only announce it
         text = str(step.error.get("Error") or "States.TaskFailed")[:500]
-        announcement = mc.announce_not_run(step.business, month, 0, text, settings.notice_language, step.execution_id)
+        announcement = mc.announce_not_run(
+            step.business, month, step.business_id or 0, text, settings.notice_language, step.execution_id
+        )
         return mc.CloseDone(outcome="NOT_RUN", status="FAIL", announcement=announcement)
     try:
         jobs = mc.month_jobs(_units(step), month)
@@ -39,7 +41,12 @@ def close_month(step: mc.CloseStep) -> mc.CloseDone:
         metrics.add_metric(name="ClosesNotRun", unit="Count", value=1)
         text = f"{type(error).__name__}: {error}"[:500]
         announcement = mc.announce_not_run(
-            step.business, month, mc.business_id(jobs), text, settings.notice_language, step.execution_id
+            step.business,
+            month,
+            step.business_id or mc.business_id(jobs),
+            text,
+            settings.notice_language,
+            step.execution_id,
         )
         return mc.CloseDone(outcome="NOT_RUN", status="FAIL", announcement=announcement)
 
@@ -73,7 +80,7 @@ def _close(step: mc.CloseStep, jobs: list[Job]) -> mc.CloseDone:
     if mc.unchanged(previous, sources, force=any(job.force for job in jobs)):
         logger.info("nothing new archived for the month: its close stays as it is", extra={"key": manifest_key})
         return mc.CloseDone(outcome="UNCHANGED", status=previous.status if previous else None)
-    business_id = mc.business_id(jobs)
+    business_id = step.business_id or mc.business_id(jobs)
     with tempfile.TemporaryDirectory(prefix="close-") as scratch:
         files = [
             ReportFile(
