@@ -24,6 +24,9 @@ def state_names(aws: EmbeddedAws, arn: str, event_type: str) -> list[str]:
 
 
 def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedAws, emulator: MarketEmulator):
+    # 400 s with a 30 s estimate (2 s real): never ready at the first check, however slow a busy machine makes the
+    # steps between (100 s, half a second, was eaten by a full test run twice)
+    emulator.generation_seconds = 400.0
     execution = aws.run({"month": MONTH})
 
     assert execution.status == "SUCCEEDED", execution.cause
@@ -64,7 +67,7 @@ def test_happy_path_archives_zip_and_manifest_after_several_polls(aws: EmbeddedA
     assert execution.output["kind"] == "RUN_SUMMARY" and execution.output["counts"]["ARCHIVED"] == 1
 
     waits = state_names(aws, execution.arn, "WaitStateEntered")
-    assert len(waits) >= 2, "a 100 s report with a 30 s estimate is not ready at the first check"
+    assert len(waits) >= 2, "a 400 s report with a 30 s estimate is not ready at the first check"
     assert emulator.count("generate") == 1
     assert emulator.count("info") == len(waits) + 1  # one per check, plus the archive step's fresh link
     assert emulator.count("download") == 1
