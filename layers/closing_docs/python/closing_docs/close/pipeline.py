@@ -136,7 +136,7 @@ class CloseManifest(Wire):
 
 def month_jobs(jobs: Iterable[Job], month: str) -> list[Job]:
     """The month's table-report units as the plan has them (without their twins)."""
-    return [job for job in jobs if str(job.month) == month and job.twin is None and kinds.of(job).table]
+    return [job for job in jobs if str(job.month) == month and job.in_pack and kinds.of(job).table]
 
 
 def failures(outcomes: Iterable[Outcome]) -> dict[str, str]:

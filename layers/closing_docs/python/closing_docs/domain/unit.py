@@ -108,6 +108,13 @@ class Unit(Wire):
             data.pop("twin", None)
         return data
 
+    @property
+    def in_pack(self) -> bool:
+        """Whether the unit is a report of the month's pack. A CSV twin is not: it is the close's evidence, listed by
+        the close's manifest; pack.json, the index, the audit and the run's failure leave it out (a failed twin only
+        makes the close's checks that need it SKIPPED)."""
+        return self.twin is None
+
     def file_format(self, deployed: str) -> str:
         """The ``format`` this unit's table report is asked for in: its own (a twin), else the deployment's."""
         return self.twin or deployed

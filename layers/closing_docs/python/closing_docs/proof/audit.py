@@ -141,8 +141,7 @@ def audit_job(archive: _Archive, job: Job) -> AuditItem:
 def audit_plan(plan: RunPlan, store: ArchiveStore, prefix: str) -> AuditReport:
     """Audit every unit of ``plan`` against the archive."""
     archive = _Archive(store, prefix)
-    # a CSV twin is the close's evidence, not a report of the pack: the audit looks for the pack
-    items = [audit_job(archive, job) for business in plan.businesses for job in business.jobs if job.twin is None]
+    items = [audit_job(archive, job) for business in plan.businesses for job in business.jobs if job.in_pack]
     counts: dict[str, int] = {status: sum(item.status == status for item in items) for status in AUDIT_STATUSES}
     missing = [item for item in items if item.status == "MISSING"]
     no_documents = [item for item in items if item.status == "NO_DOCUMENTS"]

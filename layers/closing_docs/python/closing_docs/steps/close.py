@@ -1,5 +1,5 @@
 """CloseMonth: after a business-month's units ended, its close (issue 20) from the archived CSV form of its table
-reports; the files and their manifest under ``<month>/<business>/close/``; the notice (monthclose.py says how).
+reports; the files and their manifest under ``<month>/<business>/close/``; the notice (close/pipeline.py says how).
 
 It never fails the archive: whatever goes wrong in the close is announced (CLOSE_FAIL, "not run") and the step
 returns normally, so the execution's outcome stays the reports' own.
@@ -24,31 +24,24 @@ from closing_docs.steps.wiring import s3, store
 def close_month(step: mc.CloseStep) -> mc.CloseDone:
     """Run the close of ``step``'s business-month, unless nothing new was archived since the last one."""
     logger.thread_safe_append_keys(business=step.business, month=str(step.month))
-    settings = get_settings()
-    month = str(step.month)
-    jobs: list[Job] = []
     if step.error is not None:  # the task itself failed before: only announce it
-        text = str(step.error.get("Error") or "States.TaskFailed")[:500]
-        announcement = mc.announce_not_run(
-            step.business, month, step.business_id or 0, text, settings.notice_language, step.execution_id
-        )
-        return mc.CloseDone(outcome="NOT_RUN", status="FAIL", announcement=announcement)
+        return _not_run(step, str(step.error.get("Error") or "States.TaskFailed"), [])
+    jobs: list[Job] = []
     try:
-        jobs = mc.month_jobs(_units(step), month)
+        jobs = mc.month_jobs(_units(step), str(step.month))
         return _close(step, jobs)
     except Exception as error:  # noqa: BLE001 - the close never fails the archive: announced, the run goes on
         logger.exception("the month's close did not run")
         metrics.add_metric(name="ClosesNotRun", unit="Count", value=1)
-        text = f"{type(error).__name__}: {error}"[:500]
-        announcement = mc.announce_not_run(
-            step.business,
-            month,
-            step.business_id or mc.business_id(jobs),
-            text,
-            settings.notice_language,
-            step.execution_id,
-        )
-        return mc.CloseDone(outcome="NOT_RUN", status="FAIL", announcement=announcement)
+        return _not_run(step, f"{type(error).__name__}: {error}", jobs)
+
+
+def _not_run(step: mc.CloseStep, error: str, jobs: list[Job]) -> mc.CloseDone:
+    """CLOSE_FAIL, "not run": what went wrong, said in the deployment's language."""
+    business_id = step.business_id or mc.business_id(jobs)
+    language, month = get_settings().notice_language, str(step.month)
+    announcement = mc.announce_not_run(step.business, month, business_id, error[:500], language, step.execution_id)
+    return mc.CloseDone(outcome="NOT_RUN", status="FAIL", announcement=announcement)
 
 
 def _units(step: mc.CloseStep) -> list[Job]:

@@ -181,9 +181,8 @@ def run_summary(
             )
         )
         room = max(0, room - len(failed))
-    # a CSV twin is the close's evidence, not a report of the pack: its failure is listed, and the close announces
-    # the checks it SKIPPED, but the run fails only when a report of the pack failed
-    failed_count = sum(1 for _, outcomes in done_outcomes for o in outcomes if o.status == "FAILED" and o.twin is None)
+    # a failed twin is listed, but the run fails only when a report of the pack failed (Unit.in_pack)
+    failed_count = sum(1 for _, outcomes in done_outcomes for o in outcomes if o.status == "FAILED" and o.in_pack)
     span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
     lines = []
     for b in businesses:

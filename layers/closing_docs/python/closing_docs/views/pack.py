@@ -120,11 +120,8 @@ def update(
 
 
 def update_all(store: ArchiveStore, prefix: str, outcomes: Iterable[Outcome], execution_id: str) -> list[str]:
-    """Every business and month the outcomes touch. A CSV twin is the close's input, not a report of the pack: its
-    close's manifest lists it (key, status, SHA-256), pack.json does not."""
+    """Every business and month the outcomes touch (the reports of the pack: ``Unit.in_pack``)."""
     groups: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
-    for outcome in outcomes:
-        if outcome.twin is not None:
-            continue
+    for outcome in filter(lambda o: o.in_pack, outcomes):
         groups[(outcome.business, str(outcome.month))].append(outcome)
     return [update(store, prefix, b, m, group, execution_id) for (b, m), group in sorted(groups.items())]
