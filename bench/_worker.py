@@ -67,13 +67,14 @@ class NonSeekable:
 
 
 def _report_step(ref: str, month: str) -> Any:
-    from closing_docs.domain.models import ReportStep
+    from closing_docs.domain.unitrun import UnitRun
 
     campaign_id, report_id = ref.split(":", 1)
-    return ReportStep.model_validate(
+    return UnitRun.model_validate(
         {
             "job": {"business": os.environ["BUSINESS_NAME"], "campaignId": int(campaign_id), "month": month},
             "executionId": "arn:aws:states:eu-central-1:123456789012:execution:bench:bench",
+            "limits": {"maxStatusChecks": 60, "maxRegenerations": 2, "recheckDays": 0, "recheckSeconds": 86400},
             "report": {"reportId": report_id, "waitSeconds": 0},
         }
     )
@@ -125,7 +126,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         step = _report_step(args.report, args.month)
         calls.clear()
         started = time.perf_counter()
-        notice = archive(step).wire()
+        notice = archive(step).wire()["notice"]["body"]  # the unit's run, ended with its notice
         result["seconds"] = time.perf_counter() - started
         stored = s3.head_object(Bucket=bucket, Key=str(notice["s3Uri"]).split("/", 3)[3])
         result.update(bytes=notice.get("sizeBytes"), stored_bytes=stored["ContentLength"], sha256=notice.get("sha256"))

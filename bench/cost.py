@@ -55,7 +55,7 @@ RETENTION_MONTHS = 72  # six years
 STANDARD_MONTHS = 3  # ArchiveTransitionDays 90
 GOAL_TRANSITIONS, GOAL_GB_SECONDS = 20, 2.0
 SHOPS = (1, 50, 500)
-PACED_TRANSITIONS = 2  # a PACED Generate enters WaitForWindow, then Generate again
+PACED_TRANSITIONS = 3  # a PACED Generate enters WhatNext, WaitToGenerate, then Generate again
 
 
 def transitions(events: list[dict[str, Any]]) -> int:

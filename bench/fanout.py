@@ -181,19 +181,20 @@ def unit_outcomes(children: Iterable[list[dict[str, Any]]]) -> Counter[str]:
     for events in children:
         for event in reversed(events):
             details = event.get("stateExitedEventDetails") or {}
-            if details.get("name") in ("UnitDone", "PartsFailed"):
+            if details.get("name") == "UnitDone":
                 statuses[json.loads(details["output"])["status"]] += 1
                 break
     return statuses
 
 
 def paced_waits(children: Iterable[list[dict[str, Any]]]) -> dict[str, list[float]]:
-    """Per business, the seconds of every WaitForWindow state entered (the PACED waits)."""
+    """Per business, the seconds of every WaitToGenerate state entered: the PACED waits (the other wait there, a
+    scheduled run's day before it asks again, never happens here)."""
     waits: dict[str, list[float]] = defaultdict(list)
     for events in children:
         for event in events:
             details = event.get("stateEnteredEventDetails") or {}
-            if details.get("name") == "WaitForWindow":
+            if details.get("name") == "WaitToGenerate":
                 state = json.loads(details["input"])
                 waits[state["job"]["business"]].append(float(state["generated"]["waitSeconds"]))
     return waits

@@ -9,7 +9,7 @@ detalization per contract type): about 30,000 units of work in one business. No 
    shops from the Market emulator (GET /v2/campaigns) and writes the plan to the work bucket (runs/<execution>/).
    Printed: its output (what every state of the parent then carries), the plan's objects, their largest items.
 2. The inputs of the child workflows, built with the real ASL's ItemSelectors from the largest items: a business's
-   (EachBusiness) and a unit's (EachCampaignMonth). A unit's own states hold only that unit: bench.fanout measures
+   (EachBusiness) and a unit's (EachUnit). A unit's own states hold only that unit: bench.fanout measures
    them in full runs.
 3. The run summary in the worst case (every unit FAILED with a long cause), built by notices.run_summary: what
    Summarize returns and SNS carries.
@@ -115,9 +115,9 @@ def plan_only(args: argparse.Namespace) -> list[tuple[str, int, str]]:
     largest_business = max(businesses, key=size)
     largest_unit = max(units, key=size)
     outer = ASL["States"]["EachBusiness"]
-    inner = outer["ItemProcessor"]["States"]["EachCampaignMonth"]
+    inner = outer["ItemProcessor"]["States"]["EachUnit"]
     context = {"Execution": {"Id": execution}, "Map": {"Item": {"Value": largest_business}}}
-    business_input = select(outer["ItemSelector"], planned, context)
+    business_input = largest_business  # no ItemSelector: the item is the business's input, as ResolveInput wrote it
     context["Map"]["Item"]["Value"] = largest_unit
     unit_input = select(inner["ItemSelector"], business_input, context)
     summary = worst_summary(planned["months"], execution, businesses, units)
@@ -129,8 +129,8 @@ def plan_only(args: argparse.Namespace) -> list[tuple[str, int, str]]:
         ("ResolveInput's output", size(planned), "what every state of the parent carries after it"),
         ("plan.json", len(plan_body), f"{len(businesses)} item(s); largest {size(largest_business):,} B"),
         ("units/<n>.json", max(map(len, unit_files.values())), units_note),
-        ("a business child's input", size(business_input), "EachBusiness's ItemSelector on the largest item"),
-        ("a unit child's input", size(unit_input), "EachCampaignMonth's ItemSelector on the largest unit"),
+        ("a business child's input", size(business_input), "the largest item of plan.json"),
+        ("a unit child's input", size(unit_input), "EachUnit's ItemSelector on the largest unit"),
         ("run summary, worst case", size(summary), listed),
     ]
 
@@ -170,8 +170,8 @@ def histories(scale: float) -> list[tuple[str, int, str]]:
             execution = aws.run({"month": "2025-12"}, timeout=600)
             parent = len(aws.history(execution.arn))
             children = aws.child_histories()
-        business = [len(c) for c in children if any(_entered(e) == "EachCampaignMonth" for e in c)]
-        unit = [len(c) for c in children if not any(_entered(e) == "EachCampaignMonth" for e in c)]
+        business = [len(c) for c in children if any(_entered(e) == "EachUnit" for e in c)]
+        unit = [len(c) for c in children if not any(_entered(e) == "EachUnit" for e in c)]
         note = (
             f"{execution.status}: parent {parent}, business child {max(business)}, unit child {min(unit)}..{max(unit)}"
         )

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from local.aws import EmbeddedAws
 from local.template import ROOT
 
-_ENDS = ("UnitDone", "PartsFailed")  # the child workflow's last states, holding the unit's outcome
+_ENDS = ("UnitDone",)  # the child workflow's last state, holding the unit's outcome
 _TICK = 0.5
 
 

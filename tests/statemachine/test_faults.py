@@ -200,8 +200,9 @@ def test_scheduled_run_waits_a_day_while_yandex_has_not_published(make_aws, emul
     assert notice.attributes["status"] == "NO_DOCUMENTS"
     assert f"was {outcome} on each of 3 daily attempts" in notice.body()["message"]
     assert emulator.count("generate") == 3
-    waits = [e for e in aws.events(execution.arn) if e["type"] == "WaitStateEntered"]
-    assert sum(e["stateEnteredEventDetails"]["name"] == "WaitADay" for e in waits) == 2
+    waits = [e["stateEnteredEventDetails"] for e in aws.events(execution.arn) if e["type"] == "WaitStateEntered"]
+    days = [json.loads(w["input"]) for w in waits if w["name"] == "WaitToGenerate"]
+    assert len(days) == 2 and all(d["waitSeconds"] == d["limits"]["recheckSeconds"] for d in days)  # a day each
 
 
 def test_scheduled_run_archives_once_yandex_publishes(make_aws, emulator):

@@ -50,11 +50,13 @@ def test_two_executions_at_once_make_one_report_one_archive_one_archived_notice(
 
 def test_a_retried_generate_reuses_its_report_id(aws: EmbeddedAws, emulator: MarketEmulator):
     # imported here, as in Lambda: after the function's environment is set (Powertools reads it at import)
-    from closing_docs.domain.models import GenerateStep, Job
+    from closing_docs.domain.models import Job, Limits
+    from closing_docs.domain.unitrun import UnitRun
     from closing_docs.steps.generate import generate
 
     emulator.active_reports_limit = None  # the deliberate new report below would wait for the first one
-    step = GenerateStep(job=Job(business="default", campaign_id=1001, month=MONTH), execution_id="exec-1")
+    limits = Limits(max_status_checks=5, max_regenerations=2, recheck_days=0, recheck_seconds=86400)
+    step = UnitRun(job=Job(business="default", campaign_id=1001, month=MONTH), execution_id="exec-1", limits=limits)
     first, retried = generate(step), generate(step)
     assert first.report.report_id == retried.report.report_id
     assert emulator.count("generate") == 1

@@ -135,7 +135,11 @@ def test_invalid_input_fails_the_first_step_without_calling_market(aws: Embedded
     assert notice.subject == "Closing documents run failed: InvalidInput"
     assert notice.body()["cause"] == execution.cause
     assert emulator.calls == []
-    assert state_names(aws, execution.arn, "TaskStateEntered") == ["ResolveInput", "AnnounceRunFailed"]
+    assert state_names(aws, execution.arn, "TaskStateEntered") == [
+        "ResolveInput",
+        "DescribeRunFailure",
+        "AnnounceRunFailed",
+    ]
 
 
 def test_a_failing_campaign_does_not_stop_the_others(aws: EmbeddedAws, emulator: MarketEmulator):

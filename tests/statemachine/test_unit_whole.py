@@ -88,7 +88,7 @@ def test_paced_then_a_failed_generate_gives_one_failed_notice_a_summary_and_a_re
             for e in h
             if "stateEnteredEventDetails" in e
         ]
-        assert "WaitForWindow" in entered, "the second shop's Generate was not PACED"
+        assert "WaitToGenerate" in entered, "the second shop's Generate was not PACED"
         assert locks(aws) == []
 
 

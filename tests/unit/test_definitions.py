@@ -119,28 +119,31 @@ def _fields(parameters: dict) -> set[str]:
 
 
 def test_the_unit_travels_whole_through_the_state_machine():
-    """Python builds every notice, outcome and split part; the state machine carries them whole: no state of the
-    unit's child workflow names a field of the unit, and one Announce publishes every unit's notice."""
-    from closing_docs.domain.models import Announcement, Job, Outcome
+    """Python decides everything about a unit (domain/unitrun.py); the state machine carries it whole: each Lambda of
+    the unit's child workflow takes the state whole and returns it whole, no Pass state shapes data, the states read
+    only the run's own fields (what comes next, how long to wait, the notice) and the lock's key, and one Announce
+    publishes every unit's notice."""
+    import re
 
-    child = ASL["States"]["EachBusiness"]["ItemProcessor"]["States"]["EachCampaignMonth"]["ItemProcessor"]["States"]
-    unit_fields = set(Job(business="b", campaign_id=1, month="2025-01").wire())
+    from closing_docs.domain.models import Announcement, Outcome
+    from closing_docs.domain.unitrun import UnitRun
 
-    def keys(value: object) -> set[str]:
-        if isinstance(value, dict):
-            return {k.removesuffix(".$") for k in value} | {k for v in value.values() for k in keys(v)}
-        if isinstance(value, list):
-            return {k for v in value for k in keys(v)}
-        return set()
-
+    child = ASL["States"]["EachBusiness"]["ItemProcessor"]["States"]["EachUnit"]["ItemProcessor"]["States"]
+    run_fields = {field.alias for field in UnitRun.model_fields.values()}
     for name, state in child.items():
-        named = keys(state.get("Parameters", {})) | keys(state.get("ResultSelector", {}))
-        shared = named & (unit_fields - {"executionId", "lockKey"})  # the step outputs' own fields
-        assert not shared, f"{name} names unit fields {shared}"
+        if state["Type"] == "Task" and state["Resource"].endswith("FunctionArn}"):
+            assert not {"Parameters", "ResultSelector", "ResultPath", "InputPath", "OutputPath"} & set(state), name
+        if state["Type"] == "Pass":
+            assert not {"Parameters", "Result", "ResultPath"} & set(state), f"{name} shapes data"
+        paths = re.findall(r"\$\.([A-Za-z]+)((?:\.[A-Za-z]+)*)", json.dumps(state))
+        assert {head for head, _ in paths} <= run_fields, name
+        assert {head + rest for head, rest in paths if head == "job"} <= {"job.lockKey"}, f"{name} reads the unit"
     publishes = [name for name, state in child.items() if state.get("Resource") == "arn:aws:states:::sns:publish"]
     assert publishes == ["Announce"]
     assert set(Announcement.model_fields) == {"body", "subject", "attributes", "outcome"}
     assert {"notice_error"} <= set(Outcome.model_fields)
+    nexts = {choice["StringEquals"] for choice in child["WhatNext"]["Choices"]}
+    assert nexts | {"RELEASE"} == set(UnitRun.model_fields["next"].annotation.__args__[0].__args__)
 
 
 def test_the_distributed_map_children_are_watched_by_both_documented_arn_forms():

@@ -1,11 +1,14 @@
 """events/functions/: one sample event per function, of the shape the state machine (or its schedule) sends it, so
 that `sam local invoke <Function> -e events/functions/<Function>.json` starts from a real event."""
 
+import functools
 import importlib
 import json
+import operator
 import re
 
 import pytest
+from pydantic import TypeAdapter
 
 from local.template import ROOT, load_template
 
@@ -27,9 +30,11 @@ def test_the_sample_parses_as_the_event_its_handler_takes(name: str):
     stands. The model is read from app.py's imports, not by importing the handler: that would build Powertools'
     singletons without the function's environment."""
     source = (ROOT / FUNCTIONS[name]["CodeUri"] / "app.py").read_text()
-    model_name = re.search(r"lambda_step\((\w+),", source).group(1)
-    module_name = re.search(rf"^from ([\w.]+) import .*\b{model_name}\b", source, re.MULTILINE).group(1)
-    model = getattr(importlib.import_module(module_name), model_name)
+    names = re.search(r"lambda_step\(([\w| ]+),", source).group(1).split("|")  # a model, or a union of them
+    models = []
+    for model_name in (n.strip() for n in names):
+        module_name = re.search(rf"^from ([\w.]+) import .*\b{model_name}\b", source, re.MULTILINE).group(1)
+        models.append(getattr(importlib.import_module(module_name), model_name))
     event = json.loads((SAMPLES / f"{name}.json").read_text())
-    parsed = model.model_validate(event)
+    parsed = TypeAdapter(functools.reduce(operator.or_, models)).validate_python(event)
     assert parsed.model_dump(by_alias=True, exclude_unset=True), name

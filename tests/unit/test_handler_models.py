@@ -7,28 +7,44 @@ from pydantic import ValidationError
 from closing_docs import kinds
 from closing_docs.domain.config import Settings
 from closing_docs.domain.errors import ConfigurationError
-from closing_docs.domain.models import CheckStep, GenerateStep, Job, ReportStep, ResolveEvent, SummarizeEvent
+from closing_docs.domain.models import Job, ResolveEvent, SummarizeEvent
 from closing_docs.domain.unit import Unit
+from closing_docs.domain.unitrun import UnitRun
 
 JOB = {"business": "main", "kind": "closure-documents", "campaignId": 1001, "month": "2026-10", "force": False}
 REPORT = {"reportId": "r-1", "waitSeconds": 30, "requestedAt": "2026-11-02T10:00:00+00:00"}
+LIMITS = {"maxStatusChecks": 5, "maxRegenerations": 2, "recheckDays": 0, "recheckSeconds": 86400}
+PLANNED = {
+    "months": ["2026-10"],
+    "scheduled": False,
+    "limits": LIMITS,
+    "plan": {"bucket": "b", "key": "runs/r/plan.json"},
+    "resultsPrefix": "runs/r/results",
+    "businesses": 1,
+    "units": 1,
+}
+
+
+def run(job=JOB, **fields):
+    """A unit's run as the state machine gives it to a step."""
+    return {"job": job, "limits": LIMITS, **fields}
 
 
 def test_a_job_as_the_state_machine_carries_it_is_accepted_and_its_derived_fields_recomputed():
     job = Job.model_validate({**JOB, "lockKey": "forged", "title": "anything"})
     assert job.lock_key == "main#1001#2026-10#ALL"
-    step = GenerateStep.model_validate({"job": job.wire(), "executionId": "arn:x", "generation": 2})
-    assert step.job == job and step.generation == 2
+    step = UnitRun.model_validate(run(job.wire(), executionId="arn:x", generation=2))
+    assert step.job == job and step.generation == 2 and step.days_left == 0
 
 
 @pytest.mark.parametrize(
     ("model", "event"),
     [
-        (GenerateStep, {"job": JOB, "executionId": "e", "surprise": 1}),
-        (GenerateStep, {"job": {**JOB, "surprise": 1}}),
-        (ReportStep, {"job": JOB, "report": {**REPORT, "extra": True}}),
+        (UnitRun, run(executionId="e", surprise=1)),
+        (UnitRun, run({**JOB, "surprise": 1})),
+        (UnitRun, run(report={**REPORT, "extra": True})),
         (ResolveEvent, {"input": {}, "startTime": "2026-11-02T10:00:00Z", "executionId": "e", "more": 1}),
-        (SummarizeEvent, {"months": ["2026-10"], "results": {"Bucket": "b", "Key": "k"}, "x": 1}),
+        (SummarizeEvent, {**PLANNED, "results": {"ResultWriterDetails": {"Bucket": "b", "Key": "k"}}, "x": 1}),
     ],
 )
 def test_an_unknown_field_is_refused(model, event):
@@ -39,20 +55,21 @@ def test_an_unknown_field_is_refused(model, event):
 @pytest.mark.parametrize(
     ("model", "event"),
     [
-        (GenerateStep, {"job": {**JOB, "campaignId": "1001"}}),
-        (GenerateStep, {"job": {**JOB, "campaignId": 1001.0}}),
-        (GenerateStep, {"job": {**JOB, "campaignId": True}}),
-        (GenerateStep, {"job": {**JOB, "force": 1}}),
-        (GenerateStep, {"job": {**JOB, "force": "false"}}),
-        (GenerateStep, {"job": JOB, "generation": "2"}),
-        (GenerateStep, {"job": JOB, "executionId": 5}),
-        (GenerateStep, {"job": {**JOB, "campaignId": 2**63}}),
-        (GenerateStep, {"job": {**JOB, "kind": "../acts"}}),  # a kind is a name (kinds.get names the allowed ones)
-        (GenerateStep, {"job": {**JOB, "month": 202610}}),
-        (CheckStep, {"job": JOB, "report": REPORT, "attempt": "1"}),
-        (CheckStep, {"job": JOB, "report": {**REPORT, "waitSeconds": "30"}, "attempt": 1}),
-        (CheckStep, {"job": JOB, "report": {**REPORT, "requestedAt": 1762077600}, "attempt": 1}),
-        (CheckStep, {"job": JOB, "report": {**REPORT, "requestedAt": "2026-11-02T10:00:00"}, "attempt": 1}),
+        (UnitRun, run({**JOB, "campaignId": "1001"})),
+        (UnitRun, run({**JOB, "campaignId": 1001.0})),
+        (UnitRun, run({**JOB, "campaignId": True})),
+        (UnitRun, run({**JOB, "force": 1})),
+        (UnitRun, run({**JOB, "force": "false"})),
+        (UnitRun, run(generation="2")),
+        (UnitRun, run(executionId=5)),
+        (UnitRun, run({**JOB, "campaignId": 2**63})),
+        (UnitRun, run({**JOB, "kind": "../acts"})),  # a kind is a name (kinds.get names the allowed ones)
+        (UnitRun, run({**JOB, "month": 202610})),
+        (UnitRun, run(report=REPORT, attempt="1")),
+        (UnitRun, run(report={**REPORT, "waitSeconds": "30"}, attempt=1)),
+        (UnitRun, run(report={**REPORT, "requestedAt": 1762077600}, attempt=1)),
+        (UnitRun, run(report={**REPORT, "requestedAt": "2026-11-02T10:00:00"}, attempt=1)),
+        (UnitRun, run(next="SOMEWHERE")),
         (ResolveEvent, {"input": {}, "startTime": 1762077600}),
     ],
 )
@@ -78,7 +95,7 @@ def test_no_value_is_coerced(model, event):
 )
 def test_the_archive_step_invoked_directly_refuses_a_unit_that_would_leave_its_folder(job):
     with pytest.raises(ValidationError):
-        ReportStep.model_validate({"job": job, "report": REPORT})
+        UnitRun.model_validate(run(job, report=REPORT))
     with pytest.raises(ValidationError):
         Unit.model_validate({k: v for k, v in job.items() if k != "force"})
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from closing_docs.domain import polling
-from closing_docs.domain.models import CheckStep, Job, ReportInfo, ReportRef
+from closing_docs.domain.models import ReportInfo, ReportRef
 
 MAX_STATUS_CHECKS = 40  # the template's default
 NEGATIVE = -9007199254740991  # what the spec's mocks return
@@ -164,9 +164,8 @@ def test_elapsed_since():
     assert 0 <= polling.elapsed_since(datetime.now(UTC)) < 5
 
 
-def _step(requested_at):
-    job = Job(business="main", campaign_id=1001, month="2025-12")
-    return CheckStep(job=job, report=ReportRef(report_id="r1", wait_seconds=10, requested_at=requested_at), attempt=1)
+def _report(requested_at):
+    return ReportRef(report_id="r1", wait_seconds=10, requested_at=requested_at)
 
 
 def _info(requested_at):
@@ -175,5 +174,5 @@ def _info(requested_at):
 
 def test_elapsed_uses_our_clock_then_yandexs():
     ours, yandex = NOW - timedelta(seconds=60), NOW - timedelta(seconds=75)
-    assert polling.elapsed(_step(ours), _info(yandex), NOW) == 60
-    assert polling.elapsed(_step(None), _info(yandex), NOW) == 75  # a report id reused from an earlier Generate
+    assert polling.elapsed(_report(ours), _info(yandex), NOW) == 60
+    assert polling.elapsed(_report(None), _info(yandex), NOW) == 75  # a report id reused from an earlier Generate

@@ -19,8 +19,9 @@ In = TypeVar("In", bound=Wire)
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-def lambda_step(model: type[In], step: Callable[[In], Wire]) -> Handler:
-    """A handler that parses the event into ``model``, runs ``step`` and returns its JSON.
+def lambda_step(model: type[In] | Any, step: Callable[[In], Wire]) -> Handler:
+    """A handler that parses the event into ``model`` (a model, or a union of them), runs ``step`` and returns its
+    JSON.
 
     The execution's name (from the ``executionId`` in the event) becomes the log correlation id; a raised
     exception fails the Task with its class name as the error (see errors.py).

@@ -4,7 +4,8 @@ execution takes any number of them (limits.py checks the limits that remain).
 
 In the work bucket (WORK_BUCKET), under ``runs/<execution name>/``::
 
-    plan.json               one item per business: its name, the shops GET /v2/campaigns left out, where its units are
+    plan.json               one item per business, as its child workflow starts: its name, the shops GET /v2/campaigns
+                            left out, where its units are, the months it closes, the run's limits
     units/<n>.json          business n's units of work, in the order they run (a JSON array of Job)
     results/<map run>/      ResultWriter's manifest.json and SUCCEEDED_<n>.json: of the run (one output per business,
                             each naming its own results) and of each business (one output per unit: its Outcome)
@@ -59,6 +60,9 @@ def write_plan(s3: Any, bucket: str, execution_id: str, plan: RunPlan) -> Planne
             count=len(business.jobs),
             close_months=business.close_months,
             business_id=business.business_id,
+            execution_id=execution_id,
+            limits=plan.limits,
+            results_prefix=f"{prefix}results",
         ).wire()
         for number, business in enumerate(plan.businesses)
     ]
@@ -70,6 +74,7 @@ def write_plan(s3: Any, bucket: str, execution_id: str, plan: RunPlan) -> Planne
         results_prefix=f"{prefix}results",
         businesses=len(items),
         units=plan.job_count,
+        execution_id=execution_id,
     )
 
 

@@ -27,7 +27,18 @@ from typing import IO, Any, Literal
 from pydantic import Field, StrictStr
 
 from closing_docs import kinds
-from closing_docs.domain.models import ContractType, Job, Location, Manifest, Outcome, Step, StoredFile, Wire, Written
+from closing_docs.domain.models import (
+    ContractType,
+    Job,
+    Location,
+    Manifest,
+    Outcome,
+    Publication,
+    Step,
+    StoredFile,
+    Wire,
+    Written,
+)
 from closing_docs.domain.unit import BusinessName, MonthField, month_folder
 
 CLOSE_FOLDER = "close"
@@ -68,20 +79,12 @@ class CloseStep(Step):
     error: dict[str, Any] | None = None
 
 
-class CloseAnnouncement(Wire):
-    """The close's SNS notice as the state machine publishes it (``body`` as JSON, like every notice)."""
-
-    body: dict[str, Any]
-    subject: str
-    attributes: dict[str, dict[str, str]]
-
-
 class CloseDone(Wire):
     """Output of the Close task. ``announcement``: None when there is nothing to announce (UNCHANGED)."""
 
     outcome: Literal["CLOSED", "UNCHANGED", "NOT_RUN"]
     status: CloseStatus | None = None
-    announcement: CloseAnnouncement | None = None
+    announcement: Publication | None = None
 
 
 # --- what the close read, and its manifest ------------------------------------------------------------------------
@@ -221,7 +224,7 @@ def _attributes(status: str, business: str, month: str, business_id_: int) -> di
     return attributes
 
 
-def announce_close(checks: dict[str, Any], language: str, uris: dict[str, str], execution_id: str) -> CloseAnnouncement:
+def announce_close(checks: dict[str, Any], language: str, uris: dict[str, str], execution_id: str) -> Publication:
     """One notice per business-month: the close's status (``CLOSE_OK``/``CLOSE_WARN``/``CLOSE_FAIL``), figures,
     the FAIL/WARN checks with their largest findings, and where its files are."""
     from closing_docs.close import render_notice
@@ -244,12 +247,12 @@ def announce_close(checks: dict[str, Any], language: str, uris: dict[str, str], 
         "message": message,
     }
     attributes = _attributes(notice.status, checks["business"], checks["month"], checks["businessId"])
-    return CloseAnnouncement(body=body, subject=notice.subject, attributes=attributes)
+    return Publication(body=body, subject=notice.subject, attributes=attributes)
 
 
 def announce_not_run(
     business: str, month: str, business_id_: int, error: str, language: str, execution_id: str
-) -> CloseAnnouncement:
+) -> Publication:
     """CLOSE_FAIL: the close could not run (its own fault, never the archive's)."""
     from closing_docs.close.texts import say
 
@@ -265,9 +268,7 @@ def announce_not_run(
         "message": message,
     }
     subject = say(language, "notice.not_run_subject", month=month, business=business)[:100]
-    return CloseAnnouncement(
-        body=body, subject=subject, attributes=_attributes("CLOSE_FAIL", business, month, business_id_)
-    )
+    return Publication(body=body, subject=subject, attributes=_attributes("CLOSE_FAIL", business, month, business_id_))
 
 
 # --- the index page -----------------------------------------------------------------------------------------------

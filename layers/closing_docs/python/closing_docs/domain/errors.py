@@ -71,6 +71,10 @@ class ReportFailed(ClosingDocsError):
     """Yandex reports the generation as FAILED."""
 
 
+class ReportTimeout(ClosingDocsError):
+    """The report was still not ready after MaxStatusChecks status checks (not retried: the unit fails)."""
+
+
 class DownloadFailed(ClosingDocsError):
     """The archive download broke off (truncated body, reset, expired or denied link); retried."""
 

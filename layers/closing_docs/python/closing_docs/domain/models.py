@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -187,6 +188,9 @@ class BusinessItem(Wire):
     count: int
     close_months: list[str] = Field(default_factory=list)  # the Close task runs once for each, after the units
     business_id: int | None = None  # Market's id of the business, for its close (None: unknown)
+    execution_id: str = ""
+    limits: Limits | None = None  # the run's (its units' child workflows get them)
+    results_prefix: str = ""  # where the business's Map writes its units' outcomes
 
 
 class PlannedRun(Wire):
@@ -199,6 +203,7 @@ class PlannedRun(Wire):
     results_prefix: str  # where the Distributed Maps' ResultWriter writes, in the plan's bucket
     businesses: int
     units: int
+    execution_id: str = ""
 
 
 class RunPlan(Wire):
@@ -222,51 +227,6 @@ class ReportRef(Step):
     report_id: StrictStr
     wait_seconds: StrictInt
     requested_at: Time | None = None
-
-
-class JobStep(Step):
-    """The common input of the per-campaign Lambda steps."""
-
-    job: Job
-    execution_id: StrictStr = ""
-
-
-class GenerateStep(JobStep):
-    generation: StrictInt = Field(1, ge=1)  # bumped for every deliberate new report (404, next day, split)
-
-
-class Generated(Wire):
-    """Output of the Generate step: a report to wait for, a notice why there is none, (PACED) how long to wait
-    until Yandex's limit for this kind of report lets the next one be requested, or (READY) work with nothing to poll
-    (a source's unit), fetched at once by the Archive step."""
-
-    outcome: Literal["GENERATED", "ALREADY_ARCHIVED", "IN_PROGRESS", "PACED", "READY"]
-    lock_key: str
-    report: ReportRef | None = None
-    notice: Announcement | None = None
-    wait_seconds: int = 0
-
-
-class ReportStep(JobStep):
-    report: ReportRef | None = None  # None: work with nothing to poll (a source), fetched by the Archive step
-
-
-class CheckStep(ReportStep):
-    report: ReportRef
-    attempt: StrictInt = Field(ge=1)
-    days_left: StrictInt = 0  # daily retries left if Yandex has not published the month yet
-    recheck_days: StrictInt = 0  # > 0: a scheduled run of the previous month, where NO_DATA/FAILED mean "not yet"
-
-
-class ReportState(Wire):
-    """Output of the CheckStatus step: where the report is, and how long to wait before asking again."""
-
-    state: Literal["PENDING", "PROCESSING", "DONE", "NO_DATA", "NOT_YET", "SPLIT"]
-    next_attempt: int  # the number of the next status check, should there be one
-    next_wait_seconds: int
-    sub_status: str | None = None
-    notice: Announcement | None = None  # the NO_DOCUMENTS announcement when state is NO_DATA
-    parts: list[Job] | None = None  # SPLIT (TOO_LARGE): the unit as one job per contract type, each whole
 
 
 class Document(Wire):
@@ -347,13 +307,27 @@ class Announcement(Wire):
     outcome: Outcome
 
 
-class FailureStep(JobStep):
-    """Input of the DescribeFailure step: the unit, the error that ended it (Catch's ``{Error, Cause}``), and what
-    its last step returned (the report it asked for, if any)."""
+class Publication(Wire):
+    """A message as a Publish state sends it: the body (its JSON is the message), subject and message attributes."""
+
+    body: Any
+    subject: str
+    attributes: dict[str, dict[str, str]]
+
+
+class RunFailure(Step):
+    """Input of DescribeFailure for the run: the error that ended it (Catch's ``{Error, Cause}``)."""
 
     error: dict[str, Any]
-    generated: dict[str, Any] | None = None
-    limits: Limits
+    execution_id: StrictStr = ""
+
+
+class RunFailureNotice(Wire):
+    """The run's FAILED notice, and the error the execution fails with (the Fail state reads ``Error``, ``Cause``)."""
+
+    error: str = Field(alias="Error")
+    cause: str = Field(alias="Cause")
+    notice: Publication
 
 
 class Written(BaseModel):
@@ -365,18 +339,36 @@ class Written(BaseModel):
     key: str = Field(alias="Key")
 
 
+def _details(value: Any) -> Any:
+    """A Distributed Map's result is ``{ResultWriterDetails: {Bucket, Key}, ...}``: where it wrote."""
+    return value.get("ResultWriterDetails", value) if isinstance(value, dict) else value
+
+
+MapResults = Annotated[Written, BeforeValidator(_details)]
+
+
 class BusinessDone(Wire):
-    """Output of one business's child workflow: where its units' outcomes are."""
+    """Output of one business's child workflow (its item, with the Map's ``results``): where its units' outcomes
+    are."""
 
     business: str
     unavailable: list[Unavailable] = Field(default_factory=list)
-    results: Written
+    results: MapResults
 
 
-class SummarizeEvent(Step):
-    months: list[StrictStr]
-    execution_id: StrictStr = ""
-    results: Written  # the run's: one BusinessDone per business
+class SummarizeEvent(PlannedRun):
+    """Input of SummarizeRun: the run's plan, and where the businesses' outputs are (one BusinessDone each)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    results: MapResults
+
+
+class RunEnd(Wire):
+    """Output of SummarizeRun: the run summary (the execution's output) and its notice (None: NoticeMode EACH)."""
+
+    summary: RunSummary
+    notice: Publication | None = None
 
 
 class BusinessSummary(Wire):

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from closing_docs.domain.models import CheckStep, ReportInfo
+    from closing_docs.domain.models import ReportInfo, ReportRef
 
 MIN_WAIT_SECONDS = 10  # never ask more often than this
 MAX_WAIT_SECONDS = 3600  # longest single wait (a Step Functions Wait could be far longer)
@@ -72,14 +72,14 @@ def next_wait(attempt: int, estimate_ms: int | None, elapsed_seconds: float | No
     return _clamp(max(shortest, min(longest, estimate)))
 
 
-def elapsed(step: CheckStep, info: ReportInfo, now: datetime | None = None) -> float | None:
+def elapsed(report: ReportRef, info: ReportInfo, now: datetime | None = None) -> float | None:
     """Seconds the report has been generating: by Yandex's clock when the answer carried one (its ``Date``
     minus ``generationRequestedAt``: one clock, no skew), else by ours since Generate asked
     (``ReportRef.requested_at``, or ``generationRequestedAt`` for a report id reused from an earlier Generate)."""
     by_yandex = elapsed_since(info.generation_requested_at, info.answered_at) if info.answered_at else None
     if now is None and by_yandex is not None:
         return by_yandex
-    return elapsed_since(step.report.requested_at or info.generation_requested_at, now)
+    return elapsed_since(report.requested_at or info.generation_requested_at, now)
 
 
 def elapsed_since(requested_at: datetime | None, now: datetime | None = None) -> float | None:

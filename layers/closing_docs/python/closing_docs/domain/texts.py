@@ -1,9 +1,8 @@
 """What people read, in the users' language: Russian by default, English with NoticeLanguage=en.
 
 Notice subjects and messages, the run summary, the operations messages and the causes of FAILED notices our code
-writes (what happened and what to do; a system's own words stay as it said them) come from here (the state machine's
-own texts from template.yaml's ``Texts`` mapping). Machine fields (JSON keys, status values, error names) never change
-with the language.
+writes (what happened and what to do; a system's own words stay as it said them) come from here: the state machine
+has no texts of its own. Machine fields (JSON keys, status values, error names) never change with the language.
 """
 
 from __future__ import annotations
@@ -25,6 +24,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "появляются в первые рабочие дни следующего месяца; если в месяце были продажи, проверьте, что указан "
         "идентификатор кампании, и запустите месяц позже ещё раз.",
         "failed": "{title}: архивирование не удалось ({error}): {cause}",
+        "run_failed": "Запуск архива документов не удался ({error}): {cause}",
+        "run_failed_subject": "Запуск архива документов не удался: {error}",
+        "summary_subject": "Итоги архива документов: {status}",
         "report_timeout": "Отчёт {report} так и не был готов после {checks} проверок статуса; возможно, Яндекс "
         "перегружен. Запустите месяц позже ещё раз.",
         "already_archived": "{title}: уже в архиве ({date}); ничего не запрашивалось. Чтобы сохранить заново, "
@@ -226,6 +228,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "month appear during the first working days of the next month; if the month had sales, check that the id is "
         "a campaign id and start it again later.",
         "failed": "{title}: archiving failed with {error}: {cause}",
+        "run_failed": "The closing-documents run failed ({error}): {cause}",
+        "run_failed_subject": "Closing documents run failed: {error}",
+        "summary_subject": "Closing documents run summary: {status}",
         "report_timeout": "Report {report} was still not ready after {checks} status checks; Yandex may be "
         "overloaded. Start the month again later.",
         "already_archived": "{title}: archived already ({date}); nothing was requested. Start with force=true to "

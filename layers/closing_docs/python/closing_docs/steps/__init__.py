@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from closing_docs.adapters.observability import logger
-from closing_docs.domain.models import JobStep
+from closing_docs.domain.unitrun import UnitRun
 
 
-def log_keys(step: JobStep, **extra: Any) -> None:
+def log_keys(step: UnitRun, **extra: Any) -> None:
     job = step.job
     logger.thread_safe_append_keys(
         business=job.business, kind=job.kind, campaign_id=job.campaign_id, month=str(job.month), **extra

@@ -6,15 +6,20 @@ from datetime import UTC, datetime
 
 from closing_docs import kinds
 from closing_docs.adapters.observability import logger, metrics
-from closing_docs.domain.models import Announcement, NoDocumentsMarker, ReportStep
+from closing_docs.domain.models import Announcement, NoDocumentsMarker
+from closing_docs.domain.unitrun import UnitRun
 from closing_docs.steps import log_keys
 from closing_docs.steps.wiring import store, work
 from closing_docs.views import notices
 
 
-def archive(step: ReportStep) -> Announcement:
-    """Fetch the unit's file(s) verified, write the manifest (or, with nothing, the no-documents marker); return
-    the notice."""
+def archive(run: UnitRun) -> UnitRun:
+    """Fetch the unit's file(s) verified, write the manifest (or, with nothing, the no-documents marker); the unit
+    ends with its notice."""
+    return run.ended(_archive(run))
+
+
+def _archive(step: UnitRun) -> Announcement:
     log_keys(step, report_id=step.report.report_id if step.report else None)
     job, kind, context = step.job, kinds.of(step.job), work(step)
     settings = context.settings

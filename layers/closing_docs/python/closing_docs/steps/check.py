@@ -10,9 +10,10 @@ from closing_docs import kinds
 from closing_docs.adapters.observability import logger, metrics
 from closing_docs.domain import polling
 from closing_docs.domain.config import get_settings
-from closing_docs.domain.errors import ReportFailed, ReportTooLarge
-from closing_docs.domain.models import Announcement, CheckStep, ContractType, NoDocumentsMarker, ReportInfo, ReportState
+from closing_docs.domain.errors import ReportFailed, ReportTimeout, ReportTooLarge
+from closing_docs.domain.models import Announcement, ContractType, NoDocumentsMarker, ReportInfo, ReportRef
 from closing_docs.domain.texts import say
+from closing_docs.domain.unitrun import UnitRun
 from closing_docs.steps import log_keys
 from closing_docs.steps.wiring import market, store
 from closing_docs.views import notices
@@ -45,61 +46,65 @@ def decide(info: ReportInfo, *, days_left: int, recheck_days: int, elapsed: floa
     return Decision("DONE")
 
 
-def _failure_message(step: CheckStep, sub_status: str | None) -> str:
+def _failure_message(run: UnitRun, report: ReportRef, sub_status: str | None) -> str:
     known = sub_status in ("TOO_LARGE", "RESOURCE_NOT_FOUND")
-    hint = say(f"hint.{sub_status}" if known else "hint.other", campaign=step.job.campaign_id)
-    return say("report_failed", report=step.report.report_id, title=kinds.title(step.job), hint=hint)
+    hint = say(f"hint.{sub_status}" if known else "hint.other", campaign=run.job.campaign_id)
+    return say("report_failed", report=report.report_id, title=kinds.title(run.job), hint=hint)
 
 
-def check(step: CheckStep) -> ReportState:
-    """One status check: DONE, NO_DATA, NOT_YET (ask again tomorrow), SPLIT (TOO_LARGE: the unit's parts, one per
-    contract type, each a whole job) or not ready (with the next wait).
+def check(run: UnitRun) -> UnitRun:
+    """One status check of the unit's report: archive it (DONE), end it without documents (NO_DATA: the
+    no-documents marker is written and announced), ask again tomorrow (NOT_YET), split it (TOO_LARGE: one whole unit
+    per contract type, one after the other), or check again after the next wait.
 
-    FAILED raises ReportFailed (ReportTooLarge for TOO_LARGE of a single contract type). A NO_DATA end is recorded
-    in the archive (the no-documents marker, the audit's evidence) and announced."""
-    log_keys(step, report_id=step.report.report_id)
-    info = market(step.job.business).report_info(step.report.report_id)
+    FAILED raises ReportFailed (ReportTooLarge for TOO_LARGE of a single contract type); a report still not ready
+    after MaxStatusChecks checks raises ReportTimeout."""
+    if run.report is None:
+        raise ValueError("report: CheckStatus needs the report Generate asked for")
+    report = run.report
+    log_keys(run, report_id=report.report_id)
+    info = market(run.job.business).report_info(report.report_id)
     metrics.add_metric(name="StatusPolls", unit="Count", value=1)
-    logger.info("report status", extra={"status": info.status, "sub_status": info.sub_status, "attempt": step.attempt})
-    rechecks = kinds.of(step.job).rechecks
+    logger.info("report status", extra={"status": info.status, "sub_status": info.sub_status, "attempt": run.attempt})
+    kind = kinds.of(run.job)
+    recheck_days = run.limits.recheck_days if kind.rechecks else 0
     decision = decide(
         info,
-        days_left=step.days_left if rechecks else 0,
-        recheck_days=step.recheck_days if rechecks else 0,
-        elapsed=polling.elapsed(step, info),
-        attempt=step.attempt,
+        days_left=(run.days_left or 0) if kind.rechecks else 0,
+        recheck_days=recheck_days,
+        elapsed=polling.elapsed(report, info),
+        attempt=run.attempt,
     )
     if decision.state == "TOO_LARGE":
-        if kinds.of(step.job).contract_types != "set":
-            raise ReportFailed(_failure_message(step, "TOO_LARGE"))
-        types = step.job.contract_types or list(ContractType)
+        if kind.contract_types != "set":
+            raise ReportFailed(_failure_message(run, report, "TOO_LARGE"))
+        types = run.job.contract_types or list(ContractType)
         if len(types) < 2:  # one contract type is as small as it gets
-            raise ReportTooLarge(_failure_message(step, "TOO_LARGE"))
-        parts = [step.job.model_copy(update={"contract_types": [t]}) for t in types]  # each with its own title, lock
+            raise ReportTooLarge(_failure_message(run, report, "TOO_LARGE"))
+        parts = [run.job.model_copy(update={"contract_types": [t]}) for t in types]  # each with its own title, lock
         logger.info("too large: one report per contract type", extra={"parts": len(parts)})
-        return ReportState(next_attempt=step.attempt + 1, state="SPLIT", next_wait_seconds=0, parts=parts)
+        return run.split(parts)
     if decision.state == "FAILED":
-        raise ReportFailed(_failure_message(step, info.sub_status))
-    next_attempt = step.attempt + 1
+        raise ReportFailed(_failure_message(run, report, info.sub_status))
     if decision.state == "NO_DATA":
-        notice = _record_no_documents(step, info, decision.last_status or "NO_DATA", rechecks)
-        return ReportState(
-            next_attempt=next_attempt, state="NO_DATA", next_wait_seconds=0, sub_status=info.sub_status, notice=notice
-        )
-    return ReportState(
-        next_attempt=next_attempt,
-        state=decision.state,
-        next_wait_seconds=decision.wait_seconds,
-        sub_status=info.sub_status,
-    )
+        return run.ended(_record_no_documents(run, report, info, decision.last_status or "NO_DATA", recheck_days))
+    if decision.state == "NOT_YET":
+        days_left = (run.days_left or 0) - 1
+        return run.anew(days_left=days_left).model_copy(update={"wait_seconds": run.limits.recheck_seconds})
+    if decision.state == "DONE":
+        return run.going("ARCHIVE")
+    if run.attempt >= run.limits.max_status_checks:
+        checks = run.limits.max_status_checks
+        raise ReportTimeout(say("report_timeout", report=report.report_id, checks=checks))
+    return run.going("CHECK", attempt=run.attempt + 1, wait_seconds=decision.wait_seconds)
 
 
 def _record_no_documents(
-    step: CheckStep, info: ReportInfo, last_status: Literal["NO_DATA", "FAILED"], rechecks: bool
+    run: UnitRun, report: ReportRef, info: ReportInfo, last_status: Literal["NO_DATA", "FAILED"], recheck_days: int
 ) -> Announcement:
     """Write the no-documents marker (raises if it cannot be stored), count it, and return the notice."""
     metrics.add_metric(name="NoDocuments", unit="Count", value=1)
-    job, report_id, settings = step.job, step.report.report_id, get_settings()
+    job, report_id, settings = run.job, report.report_id, get_settings()
     marker = NoDocumentsMarker(
         **job.identity(),
         title=kinds.title(job),
@@ -107,14 +112,12 @@ def _record_no_documents(
         report_status=last_status,
         sub_status=info.sub_status,
         recorded_at=datetime.now(UTC),
-        execution_id=step.execution_id,
+        execution_id=run.execution_id,
         source_api=settings.api_url,
     )
     key = kinds.keys(job, settings.prefix).marker
     store().write_json(key, marker)
     logger.info("no documents recorded", extra={"key": key})
-    if rechecks and step.recheck_days:
-        return notices.announce(
-            notices.not_published(job, report_id, step.execution_id, step.recheck_days, last_status)
-        )
-    return notices.announce(notices.no_documents(job, report_id, step.execution_id))
+    if recheck_days:
+        return notices.announce(notices.not_published(job, report_id, run.execution_id, recheck_days, last_status))
+    return notices.announce(notices.no_documents(job, report_id, run.execution_id))

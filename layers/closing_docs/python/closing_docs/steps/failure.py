@@ -1,21 +1,19 @@
-"""DescribeFailure: the FAILED notice of a unit whose step failed (after its retries), from the unit and the error."""
+"""DescribeFailure: the FAILED notice of a unit whose step failed (after its retries), from the unit and the error;
+and the notice of a run that could not start or finish."""
 
 from __future__ import annotations
 
 import json
 
-from closing_docs.domain.models import Announcement, FailureStep
+from closing_docs.domain.models import Publication, RunFailure, RunFailureNotice
 from closing_docs.domain.texts import say
+from closing_docs.domain.unitrun import UnitRun
 from closing_docs.steps import log_keys
 from closing_docs.views import notices
 
-REPORT_TIMEOUT = "ReportTimeout"  # the state machine's own error: the report was never ready (MaxStatusChecks)
 
-
-def _cause(error: str, cause: object, step: FailureStep, report_id: str | None) -> str:
-    """What the error says: a Lambda error's ``errorMessage`` (its Cause is that JSON), or the Cause as given."""
-    if error == REPORT_TIMEOUT:
-        return say("report_timeout", report=report_id or "-", checks=step.limits.max_status_checks)
+def cause_of(cause: object) -> str:
+    """What an error says: a Lambda error's ``errorMessage`` (its Cause is that JSON), or the Cause as given."""
     if isinstance(cause, str) and cause.startswith("{"):
         try:
             cause = json.loads(cause)
@@ -26,12 +24,31 @@ def _cause(error: str, cause: object, step: FailureStep, report_id: str | None) 
     return "" if cause is None else str(cause)
 
 
-def describe(step: FailureStep) -> Announcement:
-    """The unit's FAILED announcement. The report it concerns is the one its last Generate asked for, if any (none
-    when Generate itself failed, e.g. after waiting for Yandex's window: PACED)."""
-    log_keys(step)
-    report = (step.generated or {}).get("report") or {}
-    report_id = report.get("reportId") if isinstance(report, dict) else None
-    error = str(step.error.get("Error") or "States.TaskFailed")
-    cause = _cause(error, step.error.get("Cause"), step, report_id)
-    return notices.announce(notices.failed(step.job, error, cause, report_id, step.execution_id))
+def describe(event: UnitRun | RunFailure) -> UnitRun | RunFailureNotice:
+    """A unit's FAILED notice (the report it concerns is the one its last Generate asked for, if any: none when
+    Generate itself failed, e.g. after waiting for Yandex's window), or the run's."""
+    if isinstance(event, RunFailure):
+        return describe_run(event)
+    log_keys(event)
+    error = event.error or {}
+    name = str(error.get("Error") or "States.TaskFailed")
+    report_id = event.report.report_id if event.report else None
+    notice = notices.failed(event.job, name, cause_of(error.get("Cause")), report_id, event.execution_id)
+    return event.ended(notices.announce(notice))
+
+
+def describe_run(event: RunFailure) -> RunFailureNotice:
+    """The run could not start or finish (an invalid start input, a Distributed Map that failed): its notice, and
+    the error the execution fails with."""
+    name = str(event.error.get("Error") or "States.TaskFailed")
+    cause = cause_of(event.error.get("Cause"))
+    body = {
+        "status": "FAILED",
+        "executionArn": event.execution_id,
+        "error": name,
+        "cause": cause,
+        "message": say("run_failed", error=name, cause=cause),
+    }
+    attributes = {"status": {"DataType": "String", "StringValue": "FAILED"}}
+    notice = Publication(body=body, subject=say("run_failed_subject", error=name)[:100], attributes=attributes)
+    return RunFailureNotice(error=name, cause=cause, notice=notice)

@@ -7,15 +7,17 @@ from collections.abc import Iterator, Sequence
 from closing_docs.adapters import runwork
 from closing_docs.adapters.observability import logger, metrics
 from closing_docs.domain.config import Settings, get_settings
-from closing_docs.domain.models import BusinessDone, Outcome, RunSummary, SummarizeEvent
+from closing_docs.domain.models import BusinessDone, Outcome, Publication, RunEnd, SummarizeEvent
+from closing_docs.domain.texts import say
 from closing_docs.steps.wiring import s3, store
 from closing_docs.views import index, notices, pack
 
 
-def summarize(event: SummarizeEvent) -> RunSummary:
+def summarize(event: SummarizeEvent) -> RunEnd:
     """Read the run's results from S3 (what the Distributed Maps' ResultWriter wrote), one business at a time: update
     the pack.json of every month it covered, rebuild its index (index.html, index.csv) from what the archive now
-    holds; then build the run-level notice: per business and report kind, how the units ended, and which failed."""
+    holds; then build the run-level notice: per business and report kind, how the units ended, and which failed
+    (published unless NoticeMode is EACH)."""
     settings = get_settings()
     packs: list[str] = []
     indexes: list[str] = []
@@ -35,7 +37,12 @@ def summarize(event: SummarizeEvent) -> RunSummary:
     logger.info(
         "run summary", extra={"status": summary.status, "counts": summary.counts, "packs": packs, "indexes": indexes}
     )
-    return summary
+    if event.limits.notice_mode == "EACH":
+        return RunEnd(summary=summary)
+    attributes = {name: {"DataType": "String", "StringValue": value} for name, value in
+                  (("status", "RUN_SUMMARY"), ("outcome", summary.status))}  # fmt: skip
+    subject = say("summary_subject", status=summary.status)
+    return RunEnd(summary=summary, notice=Publication(body=summary.wire(), subject=subject, attributes=attributes))
 
 
 def write_indexes(settings: Settings, businesses: list[str]) -> list[str]:

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from closing_docs.adapters.archive import ArchiveStore
     from closing_docs.adapters.claims import Claims
     from closing_docs.adapters.pacing import Pacing
-    from closing_docs.domain.models import JobStep, RunPlan
+    from closing_docs.domain.models import RunPlan
+    from closing_docs.domain.unitrun import UnitRun
 
 
 @lru_cache(maxsize=64)
@@ -80,7 +81,7 @@ def reset_caches() -> None:
     parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
-def work(step: JobStep) -> Work:
+def work(step: UnitRun) -> Work:
     """What the kind of ``step``'s unit gets to do its work."""
     report = getattr(step, "report", None)
     return Work(step.job, step.execution_id, get_settings(), store, market, pacing, table, report)
