@@ -34,7 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "closing_docs" / "python")]
 
-from closing_docs.domain.models import BusinessDone, Outcome, Written  # noqa: E402
+from closing_docs.domain.models import Outcome  # noqa: E402
+from closing_docs.domain.run import BusinessDone, Written  # noqa: E402
 from closing_docs.views import notices  # noqa: E402
 from local.aws import EmbeddedAws  # noqa: E402
 from local.emulator import MarketEmulator  # noqa: E402

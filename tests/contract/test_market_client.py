@@ -18,7 +18,8 @@ from closing_docs.domain.errors import (
     MarketUnavailable,
     ReportNotFound,
 )
-from closing_docs.domain.models import ContractType, GeneratedReport, Job
+from closing_docs.domain.market_api import GeneratedReport
+from closing_docs.domain.models import ContractType, Job
 from local.contract import validate_exchange
 from local.emulator import Fault, MarketEmulator
 

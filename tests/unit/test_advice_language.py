@@ -514,7 +514,8 @@ def test_a_report_without_a_file_to_archive(monkeypatch, language, no_file, no_r
 
     from closing_docs.domain.config import Settings
     from closing_docs.domain.errors import MarketProtocolError
-    from closing_docs.domain.models import ReportInfo, ReportRef
+    from closing_docs.domain.market_api import ReportInfo
+    from closing_docs.domain.models import ReportRef
     from closing_docs.kinds.work import Work
 
     class Client:

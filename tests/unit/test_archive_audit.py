@@ -9,7 +9,8 @@ from moto import mock_aws
 
 from closing_docs import kinds
 from closing_docs.domain.errors import ConfigurationError
-from closing_docs.domain.models import BusinessPlan, ContractType, Job, Limits, RunPlan, Unavailable
+from closing_docs.domain.models import ContractType, Job, Limits
+from closing_docs.domain.run import BusinessPlan, RunPlan, Unavailable
 from closing_docs.proof.audit import audit_plan, publish
 from tests.archived import BUCKET, PREFIX, archive, bucket, no_documents
 

@@ -8,7 +8,8 @@ import pytest
 from closing_docs import kinds
 from closing_docs.domain.config import Settings
 from closing_docs.domain.errors import ConfigurationError, InvalidInput
-from closing_docs.domain.models import Campaign, CampaignBusiness, Job
+from closing_docs.domain.market_api import Campaign, CampaignBusiness
+from closing_docs.domain.models import Job
 from closing_docs.plan.planning import resolve_plan
 from closing_docs.plan.request import ALLOWED
 from local.contract import ContractError, validate_request

@@ -10,7 +10,9 @@ from closing_docs import kinds
 from closing_docs.close import pipeline as mc
 from closing_docs.domain.config import Settings
 from closing_docs.domain.errors import InvalidInput
-from closing_docs.domain.models import BusinessDone, Campaign, CampaignBusiness, Job, Manifest, Outcome, Written
+from closing_docs.domain.market_api import Campaign, CampaignBusiness
+from closing_docs.domain.models import Job, Manifest, Outcome
+from closing_docs.domain.run import BusinessDone, Written
 from closing_docs.plan.planning import resolve_plan
 from closing_docs.views import notices
 

@@ -7,7 +7,8 @@ from pydantic import ValidationError
 from closing_docs import kinds
 from closing_docs.domain.config import Settings
 from closing_docs.domain.errors import ConfigurationError
-from closing_docs.domain.models import Job, ResolveEvent, SummarizeEvent
+from closing_docs.domain.models import Job
+from closing_docs.domain.run import ResolveEvent, SummarizeEvent
 from closing_docs.domain.unit import Unit
 from closing_docs.domain.unitrun import UnitRun
 

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from closing_docs.domain import polling
-from closing_docs.domain.models import ReportInfo, ReportRef
+from closing_docs.domain.market_api import ReportInfo
+from closing_docs.domain.models import ReportRef
 
 MAX_STATUS_CHECKS = 40  # the template's default
 NEGATIVE = -9007199254740991  # what the spec's mocks return

@@ -11,7 +11,9 @@ import pytest
 from closing_docs.adapters import runwork
 from closing_docs.domain.config import Settings
 from closing_docs.domain.errors import ChildWorkflowsFailed, InvalidInput
-from closing_docs.domain.models import Campaign, CampaignBusiness, Job, Written
+from closing_docs.domain.market_api import Campaign, CampaignBusiness
+from closing_docs.domain.models import Job
+from closing_docs.domain.run import Written
 from closing_docs.plan.limits import EXECUTION_DAYS, MAX_BUSINESSES
 from closing_docs.plan.planning import resolve_plan
 

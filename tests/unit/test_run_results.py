@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from closing_docs.adapters import runwork
-from closing_docs.domain.models import BusinessPlan, Job, Limits, Location, RunPlan, Written
+from closing_docs.domain.models import Job, Limits
+from closing_docs.domain.run import BusinessPlan, Location, RunPlan, Written
 
 BUCKET = "work"
 EXECUTION = "arn:aws:states:eu-central-1:123456789012:execution:stack-closing-documents:run-1"

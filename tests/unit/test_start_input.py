@@ -6,7 +6,7 @@ import pytest
 
 from closing_docs.domain.config import Settings
 from closing_docs.domain.errors import InvalidInput
-from closing_docs.domain.models import Campaign, CampaignBusiness
+from closing_docs.domain.market_api import Campaign, CampaignBusiness
 from closing_docs.plan.limits import BUSINESS_DAYS, EXECUTION_DAYS, REPORT_SECONDS
 from closing_docs.plan.planning import resolve_plan
 from closing_docs.plan.request import ALLOWED

@@ -7,7 +7,7 @@ import pytest
 
 from closing_docs.domain.config import Settings
 from closing_docs.domain.errors import InvalidInput
-from closing_docs.domain.models import Campaign, CampaignBusiness
+from closing_docs.domain.market_api import Campaign, CampaignBusiness
 from closing_docs.domain.months import MIN_MONTH, Month
 from closing_docs.domain.texts import MAX_QUOTED
 from closing_docs.plan.planning import resolve_plan

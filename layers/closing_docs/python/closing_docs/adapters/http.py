@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from closing_docs.adapters.observability import patch_requests
 from closing_docs.domain.errors import (
     SourceBadRequest,
     SourceError,
@@ -15,6 +16,8 @@ from closing_docs.domain.errors import (
     SourceUnavailable,
 )
 from closing_docs.domain.texts import say
+
+patch_requests()  # trace the calls of requests (X-Ray), now that it is loaded
 
 TIMEOUT = (5, 30)  # connect, read seconds
 USER_AGENT = "closing-documents-archive/1.0"

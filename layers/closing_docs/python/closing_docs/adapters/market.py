@@ -13,6 +13,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import requests
 from pydantic import ValidationError
 
+from closing_docs.adapters.observability import patch_requests
 from closing_docs.domain.errors import (
     DownloadFailed,
     DownloadRefused,
@@ -26,8 +27,10 @@ from closing_docs.domain.errors import (
     MarketUnavailable,
     ReportNotFound,
 )
-from closing_docs.domain.models import Campaign, GeneratedReport, ReportInfo
+from closing_docs.domain.market_api import Campaign, GeneratedReport, ReportInfo
 from closing_docs.domain.texts import excerpt, say
+
+patch_requests()  # trace the calls of requests (X-Ray), now that it is loaded
 
 API_TIMEOUT = (5, 30)  # connect, read seconds
 DOWNLOAD_TIMEOUT = (10, 60)

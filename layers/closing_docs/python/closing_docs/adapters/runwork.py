@@ -24,7 +24,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from closing_docs.domain.errors import ChildWorkflowsFailed
-from closing_docs.domain.models import BusinessDone, BusinessItem, Location, Outcome, PlannedRun, RunPlan, Written
+from closing_docs.domain.models import Outcome
+from closing_docs.domain.run import BusinessDone, BusinessItem, Location, PlannedRun, RunPlan, Written
 
 CHUNK = 256 * 1024  # bytes read at a time: memory stays at a chunk and one item, whatever the file's size
 

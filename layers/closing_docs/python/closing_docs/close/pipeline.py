@@ -27,18 +27,8 @@ from typing import IO, Any, Literal
 from pydantic import Field, StrictStr
 
 from closing_docs import kinds
-from closing_docs.domain.models import (
-    ContractType,
-    Job,
-    Location,
-    Manifest,
-    Outcome,
-    Publication,
-    Step,
-    StoredFile,
-    Wire,
-    Written,
-)
+from closing_docs.domain.models import ContractType, Job, Manifest, Outcome, Publication, Step, StoredFile, Wire
+from closing_docs.domain.run import Location, Written
 from closing_docs.domain.unit import BusinessName, MonthField, month_folder
 
 CLOSE_FOLDER = "close"

@@ -28,7 +28,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from closing_docs.domain.models import ReportInfo, ReportRef
+    from closing_docs.domain.market_api import ReportInfo
+    from closing_docs.domain.models import ReportRef
 
 MIN_WAIT_SECONDS = 10  # never ask more often than this
 MAX_WAIT_SECONDS = 3600  # longest single wait (a Step Functions Wait could be far longer)

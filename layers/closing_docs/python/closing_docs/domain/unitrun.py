@@ -90,6 +90,3 @@ class UnitRun(Step):
             parts=rest,
             failed=failed,
         )
-
-
-UnitRun.model_rebuild()

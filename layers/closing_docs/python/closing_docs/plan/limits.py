@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from closing_docs.domain.errors import InvalidInput
-from closing_docs.domain.models import BusinessPlan
+from closing_docs.domain.run import BusinessPlan
 
 EXECUTION_DAYS = 365  # Step Functions' maximum for a standard execution, and the state machine's TimeoutSeconds
 BUSINESS_DAYS = 300  # what one business's reports may take of it: the rest is for daily rechecks and retries

@@ -16,8 +16,10 @@ from typing import Any
 
 from closing_docs.domain.config import Settings
 from closing_docs.domain.errors import ConfigurationError, InvalidInput
-from closing_docs.domain.models import BusinessPlan, Campaign, ContractType, Job, Limits, RunPlan, Unavailable
+from closing_docs.domain.market_api import Campaign
+from closing_docs.domain.models import ContractType, Job, Limits
 from closing_docs.domain.months import Month
+from closing_docs.domain.run import BusinessPlan, RunPlan, Unavailable
 from closing_docs.kinds import Kind, Planning, catalog, get
 from closing_docs.kinds import names as kind_names
 from closing_docs.plan.limits import check_limits

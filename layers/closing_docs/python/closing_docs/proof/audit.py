@@ -24,18 +24,10 @@ from typing import Any
 
 from closing_docs import kinds
 from closing_docs.adapters.archive import ArchiveStore
+from closing_docs.domain.audit import AUDIT_STATUSES, AuditItem, AuditReport, AuditStatus, LeftOut
 from closing_docs.domain.errors import ConfigurationError
-from closing_docs.domain.models import (
-    AUDIT_STATUSES,
-    AuditItem,
-    AuditReport,
-    AuditStatus,
-    ContractType,
-    Job,
-    LeftOut,
-    NoDocumentsMarker,
-    RunPlan,
-)
+from closing_docs.domain.models import ContractType, Job, NoDocumentsMarker
+from closing_docs.domain.run import RunPlan
 from closing_docs.domain.texts import say
 from closing_docs.domain.unit import month_folder
 

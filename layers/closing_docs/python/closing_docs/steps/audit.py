@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from closing_docs.adapters.observability import logger, metrics
+from closing_docs.domain.audit import AuditEvent, AuditReport
 from closing_docs.domain.config import get_settings
-from closing_docs.domain.models import AuditEvent, AuditReport
 from closing_docs.proof.audit import audit_plan, publish
 from closing_docs.steps.wiring import plan, sns, store
 

@@ -11,7 +11,8 @@ from closing_docs.adapters.observability import logger, metrics
 from closing_docs.domain import polling
 from closing_docs.domain.config import get_settings
 from closing_docs.domain.errors import ReportFailed, ReportTimeout, ReportTooLarge
-from closing_docs.domain.models import Announcement, ContractType, NoDocumentsMarker, ReportInfo, ReportRef
+from closing_docs.domain.market_api import ReportInfo
+from closing_docs.domain.models import Announcement, ContractType, NoDocumentsMarker, ReportRef
 from closing_docs.domain.texts import say
 from closing_docs.domain.unitrun import UnitRun
 from closing_docs.steps import log_keys

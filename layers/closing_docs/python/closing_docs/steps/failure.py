@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from closing_docs.domain.models import Publication, RunFailure, RunFailureNotice
+from closing_docs.domain.models import Publication
+from closing_docs.domain.run import RunFailure, RunFailureNotice
 from closing_docs.domain.texts import say
 from closing_docs.domain.unitrun import UnitRun
 from closing_docs.steps import log_keys

@@ -6,7 +6,7 @@ from closing_docs.adapters import runwork
 from closing_docs.adapters.observability import logger
 from closing_docs.domain.config import get_settings
 from closing_docs.domain.errors import ConfigurationError, InvalidInput
-from closing_docs.domain.models import PlannedRun, ResolveEvent
+from closing_docs.domain.run import PlannedRun, ResolveEvent
 from closing_docs.steps.wiring import plan, s3
 
 

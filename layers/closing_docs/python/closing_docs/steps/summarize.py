@@ -7,7 +7,8 @@ from collections.abc import Iterator, Sequence
 from closing_docs.adapters import runwork
 from closing_docs.adapters.observability import logger, metrics
 from closing_docs.domain.config import Settings, get_settings
-from closing_docs.domain.models import BusinessDone, Outcome, Publication, RunEnd, SummarizeEvent
+from closing_docs.domain.models import Outcome, Publication
+from closing_docs.domain.run import BusinessDone, RunEnd, SummarizeEvent
 from closing_docs.domain.texts import say
 from closing_docs.steps.wiring import s3, store
 from closing_docs.views import index, notices, pack

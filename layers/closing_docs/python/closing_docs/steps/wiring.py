@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from closing_docs.adapters.market import MarketClient
 from closing_docs.adapters.secrets import api_key, api_keys
 from closing_docs.domain.config import get_settings
 from closing_docs.kinds.work import Work
@@ -17,13 +16,16 @@ from closing_docs.kinds.work import Work
 if TYPE_CHECKING:
     from closing_docs.adapters.archive import ArchiveStore
     from closing_docs.adapters.claims import Claims
+    from closing_docs.adapters.market import MarketClient
     from closing_docs.adapters.pacing import Pacing
-    from closing_docs.domain.models import RunPlan
+    from closing_docs.domain.run import RunPlan
     from closing_docs.domain.unitrun import UnitRun
 
 
 @lru_cache(maxsize=64)
 def market(business: str) -> MarketClient:
+    from closing_docs.adapters.market import MarketClient  # requests, only for the steps that call Market
+
     settings = get_settings()
     return MarketClient(settings.api_url, api_key(settings, business), download_allowed=settings.download_allowed)
 

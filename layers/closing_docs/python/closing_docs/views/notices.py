@@ -9,18 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from closing_docs import kinds
-from closing_docs.domain.models import (
-    STATUSES,
-    Announcement,
-    BusinessDone,
-    BusinessSummary,
-    Job,
-    Manifest,
-    Notice,
-    NoticeStatus,
-    Outcome,
-    RunSummary,
-)
+from closing_docs.domain.models import STATUSES, Announcement, Job, Manifest, Notice, NoticeStatus, Outcome
+from closing_docs.domain.run import BusinessDone, BusinessSummary, RunSummary
 from closing_docs.domain.texts import say
 
 FAILED_LISTED = 20  # failed units named in the run summary; the rest are counted (each is in the index, with its error)
