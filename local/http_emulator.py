@@ -177,6 +177,11 @@ class HttpEmulator:
         with self._lock:
             self._faults[key].extend(faults)
 
+    def faults_left(self, key: str = "") -> int:
+        """Faults queued under ``key`` that no request has taken yet: a request that took one has arrived."""
+        with self._lock:
+            return len(self._faults.get(key, ()))
+
     def _next_fault(self, key: str) -> Any:
         """The next fault queued under ``key`` (FIFO), or None."""
         with self._lock:

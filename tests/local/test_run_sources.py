@@ -165,10 +165,11 @@ def test_a_runner_killed_at_any_point_never_sends_a_second_invoice_or_a_number_t
         direct.inject(fault)
         runner = _start(*_direct_args(direct, numbers))
 
-        def attempt_on_disk() -> bool:
-            return numbers.exists() and any(r["status"] == "SENT" for r in load(numbers)["invoiceRequests"])
+        def in_flight() -> bool:  # recorded before it is sent, then arrived (it took the fault): not yet handled
+            sent = numbers.exists() and any(r["status"] == "SENT" for r in load(numbers)["invoiceRequests"])
+            return sent and direct.faults_left() == 0
 
-        _until(attempt_on_disk if fault.kind == "slow" else lambda: len(direct.invoices) == 1)
+        _until(in_flight if fault.kind == "slow" else lambda: len(direct.invoices) == 1)
         runner.send_signal(kill)  # when: the state file already holds the number and the attempt
         runner.communicate(timeout=60)
         _until(lambda: len(direct.invoices) == 1)  # the request in flight is handled all the same

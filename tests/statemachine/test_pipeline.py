@@ -138,7 +138,7 @@ def test_invalid_input_fails_the_first_step_without_calling_market(aws: Embedded
     assert state_names(aws, execution.arn, "TaskStateEntered") == [
         "ResolveInput",
         "DescribeRunFailure",
-        "AnnounceRunFailed",
+        "AnnounceRun",
     ]
 
 

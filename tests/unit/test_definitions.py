@@ -140,6 +140,9 @@ def test_the_unit_travels_whole_through_the_state_machine():
         assert {head + rest for head, rest in paths if head == "job"} <= {"job.lockKey"}, f"{name} reads the unit"
     publishes = [name for name, state in child.items() if state.get("Resource") == "arn:aws:states:::sns:publish"]
     assert publishes == ["Announce"]
+    everywhere = all_states(ASL["States"])  # one Publish per scope: a unit's, a month's close, the run's
+    publishing = sorted(n for n, state in everywhere.items() if state.get("Resource") == "arn:aws:states:::sns:publish")
+    assert publishing == ["Announce", "AnnounceClose", "AnnounceRun"]
     assert set(Announcement.model_fields) == {"body", "subject", "attributes", "outcome"}
     assert {"notice_error"} <= set(Outcome.model_fields)
     nexts = {choice["StringEquals"] for choice in child["WhatNext"]["Choices"]}

@@ -14,7 +14,8 @@ as it is told; it never shapes the unit.
     RELEASE    release the lock (no notice: NoticeMode SUMMARY, or a unit split into its parts)
 
 After the lock, ``then`` (the next part of a split unit, whole) runs from its Generate; without one the unit ends with
-``outcome``.
+``outcome``. A step that still fails after its Retry is caught with the run as it went in, plus ``error``:
+DescribeFailure ends the unit FAILED, except ReportNotFound, which goes back to Generate for a new report.
 """
 
 from __future__ import annotations
