@@ -7,3 +7,9 @@ the repository root with the project's interpreter::
 
 Each has ``--help``. Nothing here is imported by the application or the tests; no test asserts on these figures.
 """
+
+import os
+
+# Powertools' Metrics singleton (closing_docs.adapters.observability) takes its namespace when first imported, and a
+# bench may import the layer before its embedded stack sets the template's environment (as tests/conftest.py says).
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ClosingDocuments")

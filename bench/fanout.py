@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "closing_docs" / "python")]
 
 from closing_docs import kinds as report_kinds  # noqa: E402
+from closing_docs.domain import unit  # noqa: E402
 from closing_docs.domain.models import ContractType  # noqa: E402
 from closing_docs.plan.planning import interleave  # noqa: E402
 from local.aws import EmbeddedAws  # noqa: E402
@@ -58,7 +59,7 @@ from local.emulator import MarketEmulator  # noqa: E402
 
 HISTORY_LIMIT = 25_000
 PAYLOAD_LIMIT = 256 * 1024  # Step Functions: a state's input or output, in bytes
-DEFAULT_KIND = report_kinds.DEFAULT_KIND
+DEFAULT_KIND = unit.DEFAULT_KIND
 PACK = (  # the monthly pack: the Market reports the emulator serves
     DEFAULT_KIND,
     "closure-documents-detalization",
