@@ -27,7 +27,17 @@ from typing import IO, Any, Literal
 from pydantic import Field, StrictStr
 
 from closing_docs import kinds
-from closing_docs.domain.models import ContractType, Job, Manifest, Outcome, Publication, Step, StoredFile, Wire
+from closing_docs.domain.models import (
+    ContractType,
+    Job,
+    Manifest,
+    Outcome,
+    Publication,
+    Step,
+    StoredFile,
+    Wire,
+    message_attributes,
+)
 from closing_docs.domain.run import Location, Written
 from closing_docs.domain.unit import BusinessName, MonthField, month_folder
 
@@ -203,17 +213,6 @@ def sha256_of(stream: IO[bytes], chunk: int = 1024 * 1024) -> str:
 # --- the notice ---------------------------------------------------------------------------------------------------
 
 
-def _attributes(status: str, business: str, month: str, business_id_: int) -> dict[str, dict[str, str]]:
-    attributes = {
-        "status": {"DataType": "String", "StringValue": status},
-        "business": {"DataType": "String", "StringValue": business},
-        "month": {"DataType": "String", "StringValue": month},
-    }
-    if business_id_:
-        attributes["businessId"] = {"DataType": "Number", "StringValue": str(business_id_)}
-    return attributes
-
-
 def announce_close(checks: dict[str, Any], language: str, uris: dict[str, str], execution_id: str) -> Publication:
     """One notice per business-month: the close's status (``CLOSE_OK``/``CLOSE_WARN``/``CLOSE_FAIL``), figures,
     the FAIL/WARN checks with their largest findings, and where its files are."""
@@ -236,7 +235,12 @@ def announce_close(checks: dict[str, Any], language: str, uris: dict[str, str], 
         "executionArn": execution_id,
         "message": message,
     }
-    attributes = _attributes(notice.status, checks["business"], checks["month"], checks["businessId"])
+    attributes = message_attributes(
+        status=notice.status,
+        business=checks["business"],
+        month=checks["month"],
+        businessId=checks["businessId"] or None,
+    )
     return Publication(body=body, subject=notice.subject, attributes=attributes)
 
 
@@ -258,7 +262,13 @@ def announce_not_run(
         "message": message,
     }
     subject = say(language, "notice.not_run_subject", month=month, business=business)[:100]
-    return Publication(body=body, subject=subject, attributes=_attributes("CLOSE_FAIL", business, month, business_id_))
+    return Publication(
+        body=body,
+        subject=subject,
+        attributes=message_attributes(
+            status="CLOSE_FAIL", business=business, month=month, businessId=business_id_ or None
+        ),
+    )
 
 
 # --- the index page -----------------------------------------------------------------------------------------------

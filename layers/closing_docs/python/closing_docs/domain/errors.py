@@ -9,6 +9,8 @@ API key or a signed download link.
 
 from __future__ import annotations
 
+import json
+
 
 class ClosingDocsError(Exception):
     """Base class: an expected, explained failure."""
@@ -140,3 +142,16 @@ class LockOwnerUnknown(ClosingDocsError):
 
 class ChildWorkflowsFailed(ClosingDocsError):
     """A Distributed Map's results list child workflows that did not succeed: the run's results are incomplete."""
+
+
+def caught_message(cause: object) -> str:
+    """What a caught error (the state machine's ``{Error, Cause}``) says: a Lambda error's ``errorMessage`` (its Cause
+    is that JSON), or the Cause as given."""
+    if isinstance(cause, str) and cause.startswith("{"):
+        try:
+            cause = json.loads(cause)
+        except ValueError:
+            pass
+    if isinstance(cause, dict):
+        return str(cause.get("errorMessage") or cause.get("errorType") or "")
+    return "" if cause is None else str(cause)

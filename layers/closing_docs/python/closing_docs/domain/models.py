@@ -196,6 +196,15 @@ class Announcement(Wire):
     outcome: Outcome
 
 
+def message_attributes(**values: str | int | None) -> dict[str, dict[str, str]]:
+    """SNS message attributes, for subscription filters: a text is a String, a number a Number; None is left out."""
+    return {
+        name: {"DataType": "Number" if isinstance(value, int) else "String", "StringValue": str(value)}
+        for name, value in values.items()
+        if value is not None
+    }
+
+
 class Publication(Wire):
     """A message as a Publish state sends it: the body (its JSON is the message), subject and message attributes."""
 

@@ -26,7 +26,7 @@ from closing_docs import kinds
 from closing_docs.adapters.archive import ArchiveStore
 from closing_docs.domain.audit import AUDIT_STATUSES, AuditItem, AuditReport, AuditStatus, LeftOut
 from closing_docs.domain.errors import ConfigurationError
-from closing_docs.domain.models import ContractType, Job, NoDocumentsMarker
+from closing_docs.domain.models import ContractType, Job, NoDocumentsMarker, message_attributes
 from closing_docs.domain.run import RunPlan
 from closing_docs.domain.texts import say
 from closing_docs.domain.unit import month_folder
@@ -188,10 +188,8 @@ def publish(sns: Any, topic_arn: str, report: AuditReport) -> str:
         TopicArn=topic_arn,
         Subject=subject[:100],
         Message=body,
-        MessageAttributes={
-            "kind": {"DataType": "String", "StringValue": report.kind},
-            "status": {"DataType": "String", "StringValue": report.status},
-            "months": {"DataType": "String", "StringValue": months_label(report.months)},
-        },
+        MessageAttributes=message_attributes(
+            kind=report.kind, status=report.status, months=months_label(report.months)
+        ),
     )
     return str(response["MessageId"])

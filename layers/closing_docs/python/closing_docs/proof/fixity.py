@@ -30,7 +30,7 @@ from pydantic import Field
 from closing_docs.adapters.archive import ArchiveStore, Digest
 from closing_docs.domain.base import Wire
 from closing_docs.domain.errors import ConfigurationError, InvalidInput
-from closing_docs.domain.models import StoredFile
+from closing_docs.domain.models import StoredFile, message_attributes
 from closing_docs.domain.texts import say
 
 BATCH_MANIFESTS = 25  # manifests per check Lambda: 25 files of up to 512 MiB stream well within its 900 s
@@ -467,9 +467,6 @@ def publish(sns: Any, topic_arn: str, report: FixityReport) -> str:
         TopicArn=topic_arn,
         Subject=subject(report),
         Message=json.dumps(message.wire(), ensure_ascii=False),
-        MessageAttributes={
-            "kind": {"DataType": "String", "StringValue": report.kind},
-            "status": {"DataType": "String", "StringValue": report.status},
-        },
+        MessageAttributes=message_attributes(kind=report.kind, status=report.status),
     )
     return str(response["MessageId"])

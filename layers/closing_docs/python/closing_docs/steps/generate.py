@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from closing_docs import kinds
 from closing_docs.adapters.observability import logger
 from closing_docs.domain import polling
-from closing_docs.domain.errors import ReportNotFound
+from closing_docs.domain.errors import ReportNotFound, caught_message
 from closing_docs.domain.models import ReportRef
 from closing_docs.domain.unitrun import UnitRun
 from closing_docs.steps import log_keys
@@ -53,11 +51,6 @@ def _regenerated(run: UnitRun) -> UnitRun:
     if error != ReportNotFound.__name__:
         raise ValueError(f"error: Generate only answers ReportNotFound, not {error!r}")
     if run.regenerations >= run.limits.max_regenerations:
-        cause = run.error.get("Cause") if run.error else None
-        try:
-            message = json.loads(cause)["errorMessage"] if isinstance(cause, str) else ""
-        except (ValueError, KeyError, TypeError):
-            message = str(cause or "")
-        raise ReportNotFound(message)
+        raise ReportNotFound(caught_message(run.error.get("Cause") if run.error else None))
     logger.info("report not found: a new one", extra={"regenerations": run.regenerations + 1})
-    return run.anew(regenerations=run.regenerations + 1).model_copy(update={"next": None})
+    return run.anew(regenerations=run.regenerations + 1)

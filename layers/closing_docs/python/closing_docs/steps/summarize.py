@@ -7,9 +7,8 @@ from collections.abc import Iterator, Sequence
 from closing_docs.adapters import runwork
 from closing_docs.adapters.observability import logger, metrics
 from closing_docs.domain.config import Settings, get_settings
-from closing_docs.domain.models import Outcome, Publication
+from closing_docs.domain.models import Outcome
 from closing_docs.domain.run import BusinessDone, RunEnd, SummarizeEvent
-from closing_docs.domain.texts import say
 from closing_docs.steps.wiring import s3, store
 from closing_docs.views import index, notices, pack
 
@@ -40,10 +39,7 @@ def summarize(event: SummarizeEvent) -> RunEnd:
     )
     if event.limits.notice_mode == "EACH":
         return RunEnd(summary=summary)
-    attributes = {name: {"DataType": "String", "StringValue": value} for name, value in
-                  (("status", "RUN_SUMMARY"), ("outcome", summary.status))}  # fmt: skip
-    subject = say("summary_subject", status=summary.status)
-    return RunEnd(summary=summary, notice=Publication(body=summary.wire(), subject=subject, attributes=attributes))
+    return RunEnd(summary=summary, notice=notices.summary_notice(summary))
 
 
 def write_indexes(settings: Settings, businesses: list[str]) -> list[str]:

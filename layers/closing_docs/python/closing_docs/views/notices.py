@@ -9,7 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from closing_docs import kinds
-from closing_docs.domain.models import STATUSES, Announcement, Job, Manifest, Notice, NoticeStatus, Outcome
+from closing_docs.domain.models import (
+    STATUSES,
+    Announcement,
+    Job,
+    Manifest,
+    Notice,
+    NoticeStatus,
+    Outcome,
+    Publication,
+    message_attributes,
+)
 from closing_docs.domain.run import BusinessDone, BusinessSummary, RunSummary
 from closing_docs.domain.texts import say
 
@@ -34,11 +44,10 @@ def announce(notice: Notice) -> Announcement:
     """The notice as the Announce state publishes it: subject ``<title>: <STATUS>`` (under SNS's 100 characters),
     the message attributes subscribers filter on (status, business, month, kind, and the campaign or business id
     where the unit has one), and the outcome the unit ends with."""
-    texts = {"status": notice.status, "business": notice.business, "month": str(notice.month), "kind": notice.kind}
-    attributes = {name: {"DataType": "String", "StringValue": value} for name, value in texts.items()}
-    for name, number in (("campaignId", notice.campaign_id), ("businessId", notice.business_id)):
-        if number is not None:
-            attributes[name] = {"DataType": "Number", "StringValue": str(number)}
+    attributes = message_attributes(
+        status=notice.status, business=notice.business, month=str(notice.month), kind=notice.kind,
+        campaignId=notice.campaign_id, businessId=notice.business_id,
+    )  # fmt: skip
     outcome = Outcome(
         **notice.identity(), title=notice.title, status=notice.status, error=notice.error, cause=notice.cause
     )
@@ -210,3 +219,24 @@ def run_summary(
         execution_arn=execution_id,
         message="\n".join([head, *lines]),
     )
+
+
+def summary_notice(summary: RunSummary) -> Publication:
+    """The run summary as the run's Publish state sends it."""
+    attributes = message_attributes(status="RUN_SUMMARY", outcome=summary.status)
+    return Publication(
+        body=summary.wire(), subject=say("summary_subject", status=summary.status), attributes=attributes
+    )
+
+
+def run_failed(error: str, cause: str, execution_id: str) -> Publication:
+    """The notice of a run that could not start or finish."""
+    body = {
+        "status": "FAILED",
+        "executionArn": execution_id,
+        "error": error,
+        "cause": cause,
+        "message": say("run_failed", error=error, cause=cause),
+    }
+    subject = say("run_failed_subject", error=error)[:100]
+    return Publication(body=body, subject=subject, attributes=message_attributes(status="FAILED"))
